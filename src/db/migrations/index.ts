@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely';
+import * as m0001 from './0001_foundation';
+
+/** Static list: no filesystem glob, so compiled and ts-node runs see the same migrations. */
+export const migrations: Record<string, Migration> = {
+  '0001_foundation': m0001,
+};
