@@ -1,0 +1,143 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Hand-written table types (see docs in README "Database"). NUMERIC columns come back as strings
+ * and are parsed into exact score types by the repositories.
+ */
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T = unknown> = ColumnType<T, string | T | undefined, string | T>;
+
+export interface SchoolTable {
+  id: Generated<number>;
+  code: string;
+  name: string;
+  level: 'THCS' | 'THPT' | 'LIEN_CAP';
+  province: Generated<string>;
+  settings: Json<Record<string, unknown>>;
+  created_at: Generated<Date>;
+}
+
+export type PlatformStatus = 'pending' | 'active' | 'suspended';
+
+export interface LtiPlatformTable {
+  id: Generated<number>;
+  school_id: number;
+  issuer: string;
+  client_id: string;
+  platform_kid: string;
+  name: Generated<string>;
+  status: ColumnType<PlatformStatus, PlatformStatus | undefined, PlatformStatus>;
+  registered_via: 'manual' | 'dynamic' | 'demo';
+  created_at: Generated<Date>;
+}
+
+export interface LtiDeploymentTable {
+  id: Generated<number>;
+  platform_id: number;
+  school_id: number;
+  deployment_id: string;
+  status: ColumnType<'active' | 'suspended', 'active' | 'suspended' | undefined, 'active' | 'suspended'>;
+  created_at: Generated<Date>;
+}
+
+export interface RegistrationInviteTable {
+  token_hash: string;
+  school_id: number;
+  created_by: number | null;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
+  platform_id: number | null;
+}
+
+export interface PersonTable {
+  id: Generated<number>;
+  school_id: number;
+  deployment_id: number;
+  lms_user_id: string;
+  family_name: Generated<string>;
+  given_name: Generated<string>;
+  display_name: Generated<string>;
+  email: string | null;
+  person_code: string | null;
+  date_of_birth: ColumnType<string | null, string | null | undefined, string | null>;
+  gender: 'nam' | 'nu' | null;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface StaffDesignationTable {
+  id: Generated<number>;
+  school_id: number;
+  role: 'principal' | 'vice_principal' | 'school_admin';
+  person_code: string | null;
+  lms_user_id: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface CourseLinkTable {
+  id: Generated<number>;
+  school_id: number;
+  deployment_id: number;
+  context_id: string;
+  context_label: Generated<string>;
+  context_title: Generated<string>;
+  course_idnumber: string | null;
+  resource_link_id: string | null;
+  lineitems_url: string | null;
+  lineitem_url: string | null;
+  ags_scopes: ColumnType<string[], string[] | undefined, string[]>;
+  nrps_url: string | null;
+  custom: Json<Record<string, string>>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface AppSessionTable {
+  token_hash: string;
+  school_id: number;
+  person_id: number;
+  course_link_id: number | null;
+  roles: string[];
+  lti_roles: ColumnType<string[], string[] | undefined, string[]>;
+  csrf_secret: string;
+  created_at: Generated<Date>;
+  expires_at: Timestamp;
+}
+
+export interface AuditLogTable {
+  id: Generated<number>;
+  school_id: number;
+  seq: number;
+  at: Timestamp;
+  actor_person_id: number | null;
+  actor_lms_user_id: string | null;
+  actor_role: string | null;
+  action: string;
+  entity: string;
+  entity_id: string | null;
+  old_value: Json | null;
+  new_value: Json | null;
+  source: string;
+  request_id: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+export interface AuditChainHeadTable {
+  school_id: number;
+  last_seq: number;
+  last_hash: string;
+}
+
+export interface DB {
+  school: SchoolTable;
+  lti_platform: LtiPlatformTable;
+  lti_deployment: LtiDeploymentTable;
+  registration_invite: RegistrationInviteTable;
+  person: PersonTable;
+  staff_designation: StaffDesignationTable;
+  course_link: CourseLinkTable;
+  app_session: AppSessionTable;
+  audit_log: AuditLogTable;
+  audit_chain_head: AuditChainHeadTable;
+}
