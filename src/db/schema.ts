@@ -82,6 +82,7 @@ export interface CourseLinkTable {
   context_label: Generated<string>;
   context_title: Generated<string>;
   course_idnumber: string | null;
+  class_id: number | null;
   resource_link_id: string | null;
   lineitems_url: string | null;
   lineitem_url: string | null;
@@ -129,6 +130,64 @@ export interface AuditChainHeadTable {
   last_hash: string;
 }
 
+export interface SchoolYearTable {
+  id: Generated<number>;
+  school_id: number;
+  name: string;
+  start_date: ColumnType<string, string, string>;
+  end_date: ColumnType<string, string, string>;
+  regime_overrides: Json<Record<string, string>>;
+  status: ColumnType<'open' | 'closed', 'open' | 'closed' | undefined, 'open' | 'closed'>;
+  created_at: Generated<Date>;
+}
+
+export interface TermTable {
+  id: Generated<number>;
+  school_year_id: number;
+  code: 'HK1' | 'HK2';
+  start_date: ColumnType<string, string, string>;
+  end_date: ColumnType<string, string, string>;
+}
+
+export interface ClassTable {
+  id: Generated<number>;
+  school_id: number;
+  school_year_id: number;
+  name: string;
+  grade: number;
+  homeroom_person_id: number | null;
+  created_at: Generated<Date>;
+}
+
+export interface SubjectTable {
+  id: Generated<number>;
+  school_id: number;
+  code: string;
+  name: string;
+  created_at: Generated<Date>;
+}
+
+export interface ClassSubjectTable {
+  id: Generated<number>;
+  class_id: number;
+  subject_id: number;
+  teacher_person_id: number | null;
+  assessment: 'scored' | 'comment';
+  periods_per_week: string | null;
+  periods_per_year: number | null;
+  course_link_id: number | null;
+  created_at: Generated<Date>;
+}
+
+export interface EnrolmentTable {
+  id: Generated<number>;
+  class_id: number;
+  person_id: number;
+  joined_on: ColumnType<string, string, string>;
+  left_on: ColumnType<string | null, string | null | undefined, string | null>;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   school: SchoolTable;
   lti_platform: LtiPlatformTable;
@@ -140,4 +199,10 @@ export interface DB {
   app_session: AppSessionTable;
   audit_log: AuditLogTable;
   audit_chain_head: AuditChainHeadTable;
+  school_year: SchoolYearTable;
+  term: TermTable;
+  class: ClassTable;
+  subject: SubjectTable;
+  class_subject: ClassSubjectTable;
+  enrolment: EnrolmentTable;
 }
