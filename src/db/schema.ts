@@ -206,3 +206,93 @@ export interface DB {
   class_subject: ClassSubjectTable;
   enrolment: EnrolmentTable;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Schema `lti`: ltijs' own storage (migration 0002_lti_store, plugin src/lti/pg-lti-store.ts).
+// Merged into `DB` by interface declaration merging so this block stays append-only.
+// `doc` is the rest of the ltijs document, or a SealedBox {v, iv, tag, data} for encrypted tables.
+// ---------------------------------------------------------------------------------------------
+type LtiDoc = Json<Record<string, unknown>>;
+
+export interface LtiStorePlatformTable {
+  kid: string;
+  platform_url: string;
+  client_id: string;
+  doc: LtiDoc;
+  created_at: Generated<Date>;
+}
+
+export interface LtiStorePlatformStatusTable {
+  id: string;
+  doc: LtiDoc;
+  created_at: Generated<Date>;
+}
+
+export interface LtiStorePublicKeyTable {
+  kid: string;
+  platform_url: string;
+  client_id: string;
+  doc: LtiDoc;
+  created_at: Generated<Date>;
+  retired_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  serve_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface LtiStorePrivateKeyTable {
+  kid: string;
+  platform_url: string;
+  client_id: string;
+  doc: LtiDoc;
+  created_at: Generated<Date>;
+}
+
+export interface LtiStoreAccessTokenTable {
+  platform_url: string;
+  client_id: string;
+  scopes: string;
+  doc: LtiDoc;
+  created_at: Generated<Date>;
+}
+
+export interface LtiStoreNonceTable {
+  nonce: string;
+  doc: LtiDoc;
+  created_at: Generated<Date>;
+}
+
+export interface LtiStoreStateTable {
+  state: string;
+  doc: LtiDoc;
+  created_at: Generated<Date>;
+}
+
+export interface LtiStoreIdTokenTable {
+  iss: string;
+  client_id: string;
+  deployment_id: string;
+  user_sub: string;
+  doc: LtiDoc;
+  created_at: Generated<Date>;
+}
+
+export interface LtiStoreContextTokenTable {
+  context_id: string;
+  user_sub: string;
+  doc: LtiDoc;
+  created_at: Generated<Date>;
+}
+
+export interface LtiStoreTables {
+  'lti.platform': LtiStorePlatformTable;
+  'lti.platform_status': LtiStorePlatformStatusTable;
+  'lti.public_key': LtiStorePublicKeyTable;
+  'lti.private_key': LtiStorePrivateKeyTable;
+  'lti.access_token': LtiStoreAccessTokenTable;
+  'lti.nonce': LtiStoreNonceTable;
+  'lti.state': LtiStoreStateTable;
+  'lti.id_token': LtiStoreIdTokenTable;
+  'lti.context_token': LtiStoreContextTokenTable;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-interface -- declaration merging into DB
+export interface DB extends LtiStoreTables {}
