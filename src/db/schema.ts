@@ -93,6 +93,14 @@ export interface CourseLinkTable {
   updated_at: Generated<Date>;
 }
 
+export interface OidcLoginTable {
+  state: string;
+  nonce: string;
+  issuer: string;
+  client_id: string;
+  created_at: Generated<Date>;
+}
+
 export interface AppSessionTable {
   token_hash: string;
   school_id: number;
@@ -197,6 +205,7 @@ export interface DB {
   staff_designation: StaffDesignationTable;
   course_link: CourseLinkTable;
   app_session: AppSessionTable;
+  oidc_login: OidcLoginTable;
   audit_log: AuditLogTable;
   audit_chain_head: AuditChainHeadTable;
   school_year: SchoolYearTable;

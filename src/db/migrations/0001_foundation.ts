@@ -103,6 +103,16 @@ export async function up(db: Kysely<any>): Promise<void> {
       UNIQUE (deployment_id, context_id)
     );
 
+    -- OIDC login state kept server-side (single use): inside the LMS iframe the browser may drop
+    -- third-party cookies, so the state cookie cannot be relied on. The nonce is bound here too.
+    CREATE TABLE oidc_login (
+      state       text PRIMARY KEY,
+      nonce       text NOT NULL,
+      issuer      text NOT NULL,
+      client_id   text NOT NULL,
+      created_at  timestamptz NOT NULL DEFAULT now()
+    );
+
     -- Our own server-side session: ltijs' ltik has no expiry and lives in URLs.
     CREATE TABLE app_session (
       token_hash      text PRIMARY KEY,
@@ -147,6 +157,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  await sql`DROP TABLE IF EXISTS audit_chain_head, audit_log, app_session, course_link, staff_designation,
+  await sql`DROP TABLE IF EXISTS audit_chain_head, audit_log, app_session, oidc_login, course_link, staff_designation,
     person, registration_invite, lti_deployment, lti_platform, school CASCADE`.execute(db);
 }

@@ -1,0 +1,113 @@
+import path from 'node:path';
+import http from 'node:http';
+import express, { type Express } from 'express';
+import cookieParser from 'cookie-parser';
+import type { Config } from './config/config';
+import type { Database } from './db/database';
+import { isAppError, AppError } from './shared/errors';
+import { createLtiEdge, describeLaunchRefusal, LTI_MOUNT, type LtiEdge } from './lti/provider';
+import { createPgLtiStore } from './lti/pg-lti-store';
+import { launchFactsFromLtijs } from './lti/launch-facts';
+import { acceptLaunch } from './lti/launch-service';
+import { dynamicRegistration } from './lti/dynamic-registration';
+import { loadSessionMiddleware, csrfProtection, sessionCookieOptions, SESSION_COOKIE, SESSION_PARAM } from './web/session-middleware';
+import { viewHelpers } from './web/view-helpers';
+import { errorHandler } from './web/error-handler';
+import { homeRoutes } from './web/routes/home';
+import { adminPlatformRoutes } from './web/routes/admin-platforms';
+import { adminStaffRoutes } from './web/routes/admin-staff';
+
+export const VIEWS_DIR = path.resolve(__dirname, '..', 'views');
+
+export interface Server {
+  readonly app: Express;
+  readonly lti: LtiEdge;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+export type Logger = (line: string) => void;
+
+/** Builds the web app around an open, migrated database and listens. */
+export async function startServer(config: Config, database: Database, opts: { log?: Logger; port?: number } = {}): Promise<Server> {
+  const log = opts.log ?? ((l: string) => console.log(l));
+  const { db } = database;
+  const app = express();
+  app.set('view engine', 'ejs');
+  app.set('views', VIEWS_DIR);
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+
+  const renderError = (res: express.Response, err: AppError) =>
+    app.render('error', { code: err.code, vi: err.vi, en: err.en, status: err.status, u: (p: string) => p }, (e, html) => {
+      if (res.headersSent) return;
+      res.status(err.status).type('html').send(e ? `${err.vi} / ${err.en} (${err.code})` : html);
+    });
+
+  const store = createPgLtiStore(db, { kek: config.ltiKek });
+  const lti = await createLtiEdge(config, db, store, {
+    async onLaunch(token, context, _req, res) {
+      try {
+        const outcome = await acceptLaunch(db, launchFactsFromLtijs(token, context), { sessionTtlMinutes: config.sessionTtlMinutes });
+        res.cookie(SESSION_COOKIE, outcome.token, sessionCookieOptions(config.crossSiteCookies, config.sessionTtlMinutes * 60_000));
+        // The token also rides once in the URL: the next request tells whether the cookie survived.
+        res.redirect(303, `/home?${SESSION_PARAM}=${outcome.token}`);
+      } catch (err) {
+        const e = isAppError(err) ? err : new AppError('LTI_LAUNCH_FAILED', 'unavailable', 'Không mở được Sổ Điểm.', 'Could not open Sổ Điểm.');
+        log(`[launch refused] ${e.code}${isAppError(err) ? '' : ` ${String((err as Error)?.stack ?? err)}`}`);
+        renderError(res, e);
+      }
+    },
+    onRefused(code, req, res) {
+      const e = describeLaunchRefusal(code);
+      log(`[launch refused] ${e.code} ${req.method} ${req.baseUrl}${req.path}`);
+      renderError(res, e);
+    },
+    async onDynamicRegistration(req, res) {
+      try {
+        await dynamicRegistration(lti.provider, db, config, req.query as Record<string, unknown>);
+        app.render('dynreg-done', { u: (p: string) => p }, (e, html) => res.type('html').send(e ? 'OK' : html));
+      } catch (err) {
+        const e = isAppError(err) ? err : new AppError('LTI_DYNREG_FAILED', 'unavailable', 'Đăng ký không thành công.', 'Registration failed.');
+        log(`[dynreg refused] ${e.code}`);
+        renderError(res, e);
+      }
+    },
+  });
+
+  app.use((_req, res, next) => {
+    res.setHeader('Referrer-Policy', 'no-referrer');
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    next();
+  });
+  app.use('/assets', express.static(path.join(VIEWS_DIR, 'assets'), { maxAge: '1h', index: false }));
+  app.get('/health', (_req, res) => res.json({ ok: true }));
+  app.use(LTI_MOUNT, lti.provider.app);
+  app.use(express.urlencoded({ extended: false, limit: '2mb' }), express.json({ limit: '2mb' }), cookieParser());
+  app.use(viewHelpers, loadSessionMiddleware(db), csrfProtection);
+  app.get('/', (_req, res) => res.redirect(303, res.locals.session ? res.locals.u('/home') : '/about'));
+  app.get('/about', (_req, res) => res.render('about', { title: 'Giới thiệu', toolUrl: `${config.publicUrl}${LTI_MOUNT}/` }));
+  app.use(homeRoutes(db));
+  app.use(adminPlatformRoutes(db, config, lti.provider));
+  app.use(adminStaffRoutes(db));
+  app.use((_req, _res, next) => next(new AppError('NOT_FOUND', 'not_found', 'Không tìm thấy trang.', 'Page not found.')));
+  app.use(errorHandler(log));
+
+  const server = http.createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? config.port, config.host, () => resolve());
+  });
+  const addr = server.address();
+  const port = typeof addr === 'object' && addr ? addr.port : config.port;
+  return {
+    app,
+    lti,
+    url: `http://localhost:${port}`,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeAllConnections?.();
+      await lti.close();
+    },
+  };
+}

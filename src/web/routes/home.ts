@@ -1,0 +1,39 @@
+import { Router } from 'express';
+import type { Kysely } from 'kysely';
+import type { DB } from '../../db/schema';
+import { requireSession } from '../session-middleware';
+import { loadMe } from '../me';
+import { navFor } from '../view-helpers';
+
+export function homeRoutes(db: Kysely<DB>): Router {
+  const r = Router();
+  r.get('/home', requireSession, async (_req, res, next) => {
+    try {
+      const s = res.locals.session!;
+      const me = await loadMe(db, s);
+      const course = s.courseLinkId
+        ? await db.selectFrom('course_link').select(['context_label', 'context_title', 'course_idnumber', 'class_id']).where('id', '=', s.courseLinkId).executeTakeFirst()
+        : undefined;
+      const homeroomClasses = await db
+        .selectFrom('class')
+        .innerJoin('school_year', 'school_year.id', 'class.school_year_id')
+        .select(['class.name', 'school_year.name as year'])
+        .where('class.homeroom_person_id', '=', s.personId)
+        .where('school_year.status', '=', 'open')
+        .execute();
+      const teaching = await db
+        .selectFrom('class_subject')
+        .innerJoin('class', 'class.id', 'class_subject.class_id')
+        .innerJoin('subject', 'subject.id', 'class_subject.subject_id')
+        .select(['class.name as class_name', 'subject.name as subject_name'])
+        .where('class_subject.teacher_person_id', '=', s.personId)
+        .orderBy('class.name')
+        .orderBy('subject.name')
+        .execute();
+      res.render('home', { title: 'Trang chính', me, nav: navFor(s.roles, '/home'), roles: s.roles, course, homeroomClasses, teaching });
+    } catch (e) {
+      next(e);
+    }
+  });
+  return r;
+}

@@ -1,0 +1,30 @@
+import type { Request, Response, NextFunction } from 'express';
+import { ROLE_LABEL_VI, type Role } from '../auth/roles';
+import { SESSION_PARAM } from './session-middleware';
+
+export interface NavItem {
+  href: string;
+  label: string;
+  on?: boolean;
+}
+
+/** `u(path)` keeps the session in links when the browser refused the cookie. */
+export function viewHelpers(req: Request, res: Response, next: NextFunction): void {
+  res.locals.u = (path: string) => {
+    const param = res.locals.sessionParam;
+    if (!param) return path;
+    return `${path}${path.includes('?') ? '&' : '?'}${SESSION_PARAM}=${encodeURIComponent(param)}`;
+  };
+  res.locals.path = req.path;
+  next();
+}
+
+export function navFor(roles: readonly Role[], current: string): NavItem[] {
+  const items: NavItem[] = [{ href: '/home', label: 'Trang chính' }];
+  if (roles.includes('principal') || roles.includes('school_admin')) {
+    items.push({ href: '/admin/platforms', label: 'Kết nối LMS' }, { href: '/admin/staff', label: 'Ban giám hiệu' });
+  }
+  return items.map((i) => ({ ...i, on: current === i.href || current.startsWith(`${i.href}/`) }));
+}
+
+export const roleLabels = (roles: readonly Role[]) => roles.map((r) => ROLE_LABEL_VI[r]);
