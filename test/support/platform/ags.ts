@@ -234,8 +234,7 @@ export function handleResults(state: PlatformState, req: Request, res: Response,
 function scoreReply(res: Response, status: number, reason?: string): void {
   if (reason) setReason(res, reason);
   res.status(status).type(`${MEDIA.score}; charset=utf-8`);
-  if (status === 200) res.send('');
-  else res.send('[]');
+  res.send(Buffer.from(status === 200 ? '' : '[]', 'utf8'));
 }
 
 export function handleScores(state: PlatformState, req: Request, res: Response, _courseId: string, itemId: string): void {
@@ -276,6 +275,9 @@ export function handleScores(state: PlatformState, req: Request, res: Response, 
   }
   // A score without comment erases the previous feedback (ags-edge/45-edge-results-after-tool-newer.json).
   const comment = typeof json.comment === 'string' ? json.comment : null;
-  grades.set(userId, { score, comment, timemodified: ts, overridden: false });
+  // Tool-created (manual) items keep the score's timestamp; the LTI activity's own item is written through
+  // Moodle's grade_update() and gets the processing time (ags-edge/47: 15:25:42.933Z stored as 22:25:43).
+  const timemodified = gi.kind === 'activity' ? Math.max(nowSeconds(), ts) : ts;
+  grades.set(userId, { score, comment, timemodified, overridden: false });
   scoreReply(res, 200);
 }

@@ -62,7 +62,7 @@ export class Faults {
         } catch {
           isJson = false;
         }
-        res.type(isJson ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8').send(body);
+        res.type(isJson ? 'application/json; charset=utf-8' : 'text/plain; charset=utf-8').send(Buffer.from(body, 'utf8'));
       };
       if (f.delayMs && f.delayMs > 0) setTimeout(act, f.delayMs);
       else act();

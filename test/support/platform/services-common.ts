@@ -26,8 +26,7 @@ export function serviceError(req: Request, res: Response, status: number, reason
   res
     .status(status)
     .type('application/json; charset=utf-8')
-    .send(JSON.stringify({ status, reason, request: requestInfo(req) }));
-  // express's status() does not touch statusMessage; keep it after send, too.
+    .send(Buffer.from(JSON.stringify({ status, reason, request: requestInfo(req) }), 'utf8'));
 }
 
 /** Bearer token with one of `anyOf` scopes, belonging to tool `typeId` (when given). */
@@ -46,7 +45,11 @@ export function unauthorized(req: Request, res: Response): void {
   serviceError(req, res, 401, 'Unauthorized');
 }
 
+/**
+ * Bodies always go out as Buffers: with a string body Node writes the header block in the body's
+ * encoding (UTF-8), which would double-encode our Latin-1 wire strings (reason phrases, Link header).
+ */
 export function sendJson(res: Response, status: number, mediaType: string, body: unknown, reason?: string): void {
   if (reason) setReason(res, reason);
-  res.status(status).type(`${mediaType}; charset=utf-8`).send(JSON.stringify(body));
+  res.status(status).type(`${mediaType}; charset=utf-8`).send(Buffer.from(JSON.stringify(body), 'utf8'));
 }
