@@ -128,8 +128,12 @@ const ALLOWED: { readonly [K in keyof RuleOptions]: readonly RuleOptions[K][] } 
 export type PartialRuleOptions = Partial<{ -readonly [K in keyof RuleOptions]: RuleOptions[K] }>;
 
 /** Defaults merged with the caller's choices; an unknown id or value is a typed error. */
+/** Objects produced by resolveOptions (frozen), so nested calls do not re-validate them. */
+const RESOLVED = new WeakSet<object>([DEFAULT_OPTIONS]);
+
 export function resolveOptions(partial?: PartialRuleOptions | RuleOptions): RuleOptions {
-  if (partial === undefined || partial === DEFAULT_OPTIONS) return DEFAULT_OPTIONS;
+  if (partial === undefined) return DEFAULT_OPTIONS;
+  if (RESOLVED.has(partial)) return partial as RuleOptions;
   const out: Record<string, string> = { ...DEFAULT_OPTIONS };
   for (const [k, v] of Object.entries(partial)) {
     if (v === undefined) continue;
@@ -140,7 +144,9 @@ export function resolveOptions(partial?: PartialRuleOptions | RuleOptions): Rule
     }
     out[k] = v as string;
   }
-  return Object.freeze(out) as unknown as RuleOptions;
+  const resolved = Object.freeze(out) as unknown as RuleOptions;
+  RESOLVED.add(resolved);
+  return resolved;
 }
 
 export const OPTION_VALUES = ALLOWED;

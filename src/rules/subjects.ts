@@ -16,8 +16,19 @@ export interface SubjectRef {
   readonly assessment?: AssessmentMode;
 }
 
+/** Memo of folded names: a school has a few dozen subject names; bounded so it cannot grow without limit. */
+const FOLDED = new Map<string, string>();
+
 /** Lowercase, no diacritics, single spaces: "Ngữ  Văn" → "ngu van". */
 export function foldName(s: string): string {
+  const hit = FOLDED.get(s);
+  if (hit !== undefined) return hit;
+  const f = foldUncached(s);
+  if (FOLDED.size < 4096) FOLDED.set(s, f);
+  return f;
+}
+
+function foldUncached(s: string): string {
   return s
     .normalize('NFD')
     .replace(/[\u0300-\u036f]/g, '')

@@ -1,0 +1,71 @@
+/**
+ * Whole-school year-end benchmark: 2,000 students × 14 subjects × 10 assessments per semester,
+ * full results with explanations (rendered to Vietnamese text), one core. Deterministic (seeded PRNG).
+ */
+import { computeStudentYear, renderExplanationVi, type StudentYearInput, type SemesterMarks } from '../src/rules';
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const SCORED = ['Toán', 'Ngữ văn', 'Ngoại ngữ', 'Vật lí', 'Hoá học', 'Sinh học', 'Lịch sử', 'Địa lí', 'GDCD', 'Công nghệ', 'Tin học'];
+const COMMENT = ['Thể dục', 'Âm nhạc', 'Mỹ thuật'];
+
+function buildSchool(n: number): StudentYearInput[] {
+  const rnd = mulberry32(20240601);
+  const int = (lo: number, hi: number): number => lo + Math.floor(rnd() * (hi - lo + 1));
+  const score = (base: number): string => {
+    const t = Math.max(0, Math.min(100, base + int(-25, 25)));
+    return `${Math.floor(t / 10)}.${t % 10}`;
+  };
+  const out: StudentYearInput[] = [];
+  for (let s = 0; s < n; s++) {
+    const ability = int(35, 95);
+    const sem = (): SemesterMarks => ({ regular: Array.from({ length: 7 }, () => String(Math.floor(Math.max(0, Math.min(100, ability + int(-25, 25))) / 10))), periodic: [score(ability), score(ability)], final: score(ability) });
+    const csem = (): SemesterMarks => ({ regular: Array.from({ length: 7 }, () => (rnd() < 0.93 ? 'Đ' : 'CĐ')), periodic: ['Đ', rnd() < 0.95 ? 'Đ' : 'CĐ'], final: rnd() < 0.97 ? 'Đ' : 'CĐ' });
+    const conducts = ['Tốt', 'Tốt', 'Khá', 'Trung bình', 'Yếu'] as const;
+    const c2 = conducts[int(0, 4)] ?? 'Tốt';
+    out.push({
+      regime: 'TT58',
+      studentId: `HS${String(s + 1).padStart(4, '0')}`,
+      subjects: [...SCORED.map((name) => ({ name, hk1: sem(), hk2: sem() })), ...COMMENT.map((name) => ({ name, hk1: csem(), hk2: csem() }))],
+      conduct: { hk1: conducts[int(0, 4)] ?? 'Tốt', hk2: c2, year: c2 },
+      absences: int(0, 50),
+    });
+  }
+  return out;
+}
+
+export async function benchRules(): Promise<{ name: string; lines: string[] }> {
+  const students = buildSchool(2000);
+  // Warm-up on a slice so JIT compilation is not timed.
+  for (const s of students.slice(0, 100)) computeStudentYear(s);
+  const t0 = process.hrtime.bigint();
+  let chars = 0;
+  const outcomes: Record<string, number> = {};
+  for (const s of students) {
+    const r = computeStudentYear(s);
+    chars += renderExplanationVi(r.explanation).length;
+    outcomes[r.outcome.outcome] = (outcomes[r.outcome.outcome] ?? 0) + 1;
+  }
+  const ns = process.hrtime.bigint() - t0;
+  const ms = Number(ns / 1000n) / 1000;
+  const perStudentUs = Number(ns / 1000n / BigInt(students.length));
+  return {
+    name: 'rules: whole-school year-end',
+    lines: [
+      `rules: 2000 students × 14 subjects (11 scored + 3 comment) × 10 assessments/semester, TT58, with explanations`,
+      `rules: total ${ms} ms on one core — ${perStudentUs} µs per student (target < 1000 ms)`,
+      `rules: outcomes ${JSON.stringify(outcomes)}; rendered explanation text ${chars} characters`,
+    ],
+  };
+}
+
+if (require.main === module) benchRules().then((r) => console.log(r.lines.join('\n')));
