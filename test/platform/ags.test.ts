@@ -79,11 +79,11 @@ async function replayRun(dir: string, order: string) {
     const { res, text } = await send(f, bearer);
     const ctx = `${file}: ${res.status} ${res.statusText} ${text.slice(0, 300)}`;
     if (FOREIGN_BUG.has(name)) {
-      expect([ctx, res.status, fromWireLatin1(res.statusText)]).toEqual([ctx, 404, 'Line item does not exist']);
+      expect([ctx, res.status, res.statusText]).toEqual([ctx, 404, 'Line item does not exist']);
       continue;
     }
     expect([ctx, res.status]).toEqual([ctx, f.response.status]);
-    expect([ctx, fromWireLatin1(res.statusText)]).toEqual([ctx, f.response.statusText]);
+    expect([ctx, res.statusText]).toEqual([ctx, f.response.statusText]);
     const ct = f.response.headers['content-type'];
     if (ct) expect([ctx, res.headers.get('content-type')]).toEqual([ctx, ct]);
     expect([ctx, res.headers.get('link')]).toEqual([ctx, f.response.headers.link ?? null]);
@@ -143,7 +143,7 @@ describe('AGS: fixture replay', () => {
     const link = fromWireLatin1(r.headers.get('link') ?? '');
     const next = /<([^>]+)>; rel=“next”/.exec(link)?.[1];
     expect(next).toContain('&amp;limit=1&amp;from=1');
-    const all = await (await fetch(next!, { headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.ims.lis.v2.lineitemcontainer+json' } })).json();
+    const all = (await (await fetch(next!, { headers: { authorization: `Bearer ${token}`, accept: 'application/vnd.ims.lis.v2.lineitemcontainer+json' } })).json()) as unknown[];
     expect(all.length).toBeGreaterThan(1);
   });
 });

@@ -239,8 +239,8 @@ describe('containers, cookies and the view page', () => {
     const forged = await p.signIdToken(payload, { key: 'foreign' });
     expect(decodeProtectedHeader(good).kid).toBe(p.kid);
     expect(decodeProtectedHeader(forged).kid).toBe(p.kid); // same kid, wrong key
-    const jwks = await (await fetch(p.endpoints.jwks)).json();
+    const jwks = (await (await fetch(p.endpoints.jwks)).json()) as { keys: object[] };
     expect(jwks.keys).toHaveLength(1);
-    expect(Object.keys(jwks.keys[0])).toEqual(Object.keys(fixture('platform/platform-jwks.json').keys[0]));
+    expect(Object.keys(jwks.keys[0] ?? {})).toEqual(Object.keys(fixture('platform/platform-jwks.json').keys[0]));
   });
 });

@@ -12,13 +12,14 @@ export function escapeHtml(s: string): string {
 /**
  * Moodle (PHP/Apache) sends UTF-8 bytes in reason phrases and headers. Node only accepts Latin-1
  * strings there, so we hand it the UTF-8 bytes as a Latin-1 string: the bytes on the wire are the
- * same as Moodle's (fetch then shows them mis-decoded, e.g. `â`, exactly like the fixtures).
+ * same as Moodle's. Node's fetch (undici) decodes reason phrases as UTF-8 (so `statusText` reads fine) but
+ * header values as Latin-1 (so the Link header's curly quotes show as `â`, exactly like the fixtures).
  */
 export function wireLatin1(s: string): string {
   return Buffer.from(s.replace(/[\r\n]+/g, ' '), 'utf8').toString('latin1');
 }
 
-/** Decode what `wireLatin1` produced (for tests and clients reading reason phrases). */
+/** Decode a header value that fetch read as Latin-1 (e.g. the AGS Link header) back to UTF-8. */
 export function fromWireLatin1(s: string): string {
   return Buffer.from(s, 'latin1').toString('utf8');
 }
