@@ -15,7 +15,7 @@ describe('score parsing and validation (TT58 Điều 6.1.d, 8.4; TT26 Điều 8.
     ['6,5', { regime: 'TT58_TT26', kind: 'regular' }, 65, 'TT26 Điều 8.2: any score one decimal'],
     ['6,5', { regime: 'TT22', kind: 'regular' }, 65, 'TT22 Điều 5'],
     ['7', { regime: 'TT58', kind: 'regular', form: 'essay' }, 70, 'TT58 8.4 essay integer'],
-  ] as const)('%p %j → %p tenths (%s)', (input, ctx, tenths) => {
+  ] as const)('%p %j → %p tenths (%s)', (input, ctx, tenths, _why) => {
     expect(parseScore(input, ctx).tenths).toBe(tenths);
   });
 
@@ -28,7 +28,7 @@ describe('score parsing and validation (TT58 Điều 6.1.d, 8.4; TT26 Điều 8.
     ['6,5', { regime: 'TT58', kind: 'regular', form: 'essay' }, 'TT58 8.4 essay regular must be integer'],
     ['6,5', { regime: 'TT58', kind: 'regular' }, 'TT58 8.4: a regular test defaults to essay form'],
     ['6,5', { regime: 'TT58', kind: 'regular', form: 'oral' }, 'A-58-ORAL-PRECISION default integer'],
-  ] as const)('%p %j is rejected with RULES_INVALID_SCORE (%s)', (input, ctx) => {
+  ] as const)('%p %j is rejected with RULES_INVALID_SCORE (%s)', (input, ctx, _why) => {
     expect(() => parseScore(input, ctx)).toThrow(RulesError);
     try {
       parseScore(input, ctx);

@@ -14,7 +14,7 @@ describe('TT58 Điều 13 strict table (13.1–13.5)', () => {
     ['13.5 Kém (average)', [...scored([['Toán', '3.0'], ['Ngữ văn', '3.0']]), ...fill('M', 8, '3.0')], 'Kém', 'A = 3.0 < 3.5'],
     ['13.5 Kém (one subject < 2.0)', [...scored([['Toán', '5.0'], ['Ngữ văn', '1.5']]), ...fill('M', 8, '5.0')], 'Kém', 'A = 46.5/10 = 4.65 → 4.7; min 1.5 < 2.0'],
     ['13.3 boundary 5.0 inclusive (§1.5)', [...scored([['Toán', '5.0'], ['Ngữ văn', '5.0']]), ...fill('M', 8, '5.0')], 'Trung bình', 'A = 5.0 ≥ 5.0'],
-  ] as const)('%s', (_c, subjects, expected) => {
+  ] as const)('%s', (_c, subjects, expected, _hand) => {
     const r = rank('TT58', [...subjects]);
     expect(r.strict).toBe(expected);
     expect(r.final).toBe(expected);

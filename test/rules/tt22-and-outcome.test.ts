@@ -103,7 +103,7 @@ describe('year outcome TT58 Điều 15–17 (§2.11 table, in order)', () => {
     ['Yếu', 'Trung bình', 0, 'retest', 'Điều 16'],
     ['Trung bình', 'Yếu', 0, 'summer-training', 'Điều 17'],
     ['Trung bình', 'Trung bình', 0, 'promoted', '15.1'],
-  ] as const)('HL %s, HK %s, %i absences → %s (%s)', (learning, conduct, absences, outcome) => {
+  ] as const)('HL %s, HK %s, %i absences → %s (%s)', (learning, conduct, absences, outcome, _article) => {
     expect(decideYearOutcome({ regime: 'TT58', learning, conduct, absences }).outcome).toBe(outcome);
   });
   test('year conduct not yet decided → pending (TT58 Điều 20.3)', () => {
@@ -189,7 +189,7 @@ describe('required assessments', () => {
     [{ regime: 'TT22', periodsPerYear: 105 }, 4, 'TT22 Điều 6: > 70'],
     [{ regime: 'TT22', periodsPerYear: 30 }, 2, 'A-22-35: fewer than 35 → 2'],
     [{ regime: 'TT22', assessment: 'comment' }, 2, 'TT22 Điều 6: comment subjects 2'],
-  ] as const)('%j → %i regular (%s)', (input, n) => {
+  ] as const)('%j → %i regular (%s)', (input, n, _why) => {
     expect(requiredAssessments(input).regular).toBe(n);
   });
 });
