@@ -7,7 +7,7 @@ import { demoRouter } from './demo-page';
 import { dynamicRegistrationUrl, dynregRouter } from './dynreg';
 import { Faults, type FaultSpec } from './faults';
 import { nowSeconds, parseTimestamp } from './http-util';
-import { generatePlatformKey, jwksOf, moodleLikeKid, signJwt } from './keys';
+import { generatePlatformKey, jwksOf, signJwt } from './keys';
 import { DEFAULT_PERMITTED_SCOPES, moodleClientId, type Container, type CourseRole, type ToolRegistration } from './model';
 import { oidcRouter, SESSION_COOKIE } from './oidc';
 import { servicesRouter } from './services';
@@ -22,6 +22,7 @@ export type { ToolRegistration, CourseRole, Container } from './model';
 export { SCOPE, AGS_SCOPES } from './model';
 export { CLAIM, ROLE } from './claims';
 export { fromWireLatin1 } from './http-util';
+export { seedDemoSchool } from './demo-seed';
 
 export interface StartPlatformOptions {
   port?: number;
@@ -289,7 +290,8 @@ export async function startPlatform(opts: StartPlatformOptions = {}): Promise<Te
     },
     async signIdToken(payload, o = {}) {
       const k = o.key === 'foreign' ? foreignKey : key;
-      return signJwt(payload, k, { kid: o.kid ?? (o.key === 'foreign' ? key.kid : key.kid), ...(o.alg ? { alg: o.alg } : {}) });
+      // 'foreign' signs with another key but (by default) the platform's kid: a forged token.
+      return signJwt(payload, k, { kid: o.kid ?? key.kid, ...(o.alg ? { alg: o.alg } : {}) });
     },
     buildIdTokenPayload(userId, cmid, nonce, overrides = {}) {
       const p = buildPayload(state, userId, cmid, nonce);
@@ -369,6 +371,5 @@ export async function startPlatform(opts: StartPlatformOptions = {}): Promise<Te
       faults.clear();
     },
   };
-  void moodleLikeKid;
   return platform;
 }
