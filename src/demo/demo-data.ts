@@ -85,7 +85,10 @@ function students(rnd: () => number, className: string, birthYear: number, count
   while (out.length < count) {
     const female = rnd() < 0.5;
     const familyName = pick(rnd, FAMILY);
-    const givenName = `${pick(rnd, female ? MIDDLE_F : MIDDLE_M)} ${pick(rnd, female ? GIVEN_F : GIVEN_M)}`;
+    const middle = pick(rnd, female ? MIDDLE_F : MIDDLE_M);
+    const given = pick(rnd, female ? GIVEN_F : GIVEN_M);
+    if (middle === given) continue; // "Đức Đức" is not a name
+    const givenName = `${middle} ${given}`;
     const key = `${familyName} ${givenName}`;
     if (seen.has(key)) continue;
     seen.add(key);
