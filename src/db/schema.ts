@@ -196,6 +196,81 @@ export interface EnrolmentTable {
   created_at: Generated<Date>;
 }
 
+export interface UpdatePointTable {
+  id: Generated<number>;
+  term_id: number;
+  label: string;
+  deadline: Timestamp;
+  kinds: ColumnType<string[], string[] | undefined, string[]>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export type ColumnKind = 'regular' | 'periodic' | 'midterm' | 'final';
+
+export interface AssessmentColumnTable {
+  id: Generated<number>;
+  class_subject_id: number;
+  term_id: number;
+  kind: ColumnKind;
+  position: number;
+  coefficient: number;
+  value_type: 'score' | 'rating';
+  form: string | null;
+  label: string;
+  lineitem_url: string | null;
+  created_at: Generated<Date>;
+}
+
+export interface ScoreTable {
+  id: Generated<number>;
+  column_id: number;
+  enrolment_id: number;
+  tenths: number | null;
+  rating: 'D' | 'CD' | null;
+  version: Generated<number>;
+  updated_at: Generated<Date>;
+  updated_by: number | null;
+  source: Generated<string>;
+}
+
+export interface CorrectionRequestTable {
+  id: Generated<number>;
+  school_id: number;
+  column_id: number;
+  enrolment_id: number;
+  old_tenths: number | null;
+  old_rating: string | null;
+  new_tenths: number | null;
+  new_rating: 'D' | 'CD' | null;
+  score_version: number | null;
+  reason_code: string;
+  reason_text: Generated<string>;
+  state: Generated<string>;
+  requested_by: number;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+export interface SchoolPermissionTable {
+  school_id: number;
+  action: string;
+  roles: string[];
+  updated_at: Generated<Date>;
+}
+
+export interface RosterSyncTable {
+  id: Generated<number>;
+  course_link_id: number;
+  class_id: number | null;
+  started_at: Generated<Date>;
+  finished_at: Timestamp | null;
+  members_seen: number | null;
+  joined: Json<unknown[]>;
+  left_: Json<unknown[]>;
+  error_code: string | null;
+}
+
 export interface DB {
   school: SchoolTable;
   lti_platform: LtiPlatformTable;
@@ -214,6 +289,12 @@ export interface DB {
   subject: SubjectTable;
   class_subject: ClassSubjectTable;
   enrolment: EnrolmentTable;
+  update_point: UpdatePointTable;
+  assessment_column: AssessmentColumnTable;
+  score: ScoreTable;
+  correction_request: CorrectionRequestTable;
+  school_permission: SchoolPermissionTable;
+  roster_sync: RosterSyncTable;
 }
 
 // ---------------------------------------------------------------------------------------------
