@@ -13,6 +13,7 @@ import { dynamicRegistration } from './lti/dynamic-registration';
 import { loadSessionMiddleware, csrfProtection, sessionCookieOptions, SESSION_COOKIE, SESSION_PARAM } from './web/session-middleware';
 import { viewHelpers } from './web/view-helpers';
 import { errorHandler } from './web/error-handler';
+import { scheduleHousekeeping } from './jobs/housekeeping';
 import { homeRoutes } from './web/routes/home';
 import { adminPlatformRoutes } from './web/routes/admin-platforms';
 import { adminStaffRoutes } from './web/routes/admin-staff';
@@ -93,6 +94,7 @@ export async function startServer(config: Config, database: Database, opts: { lo
   app.use((_req, _res, next) => next(new AppError('NOT_FOUND', 'not_found', 'Không tìm thấy trang.', 'Page not found.')));
   app.use(errorHandler(log));
 
+  const stopHousekeeping = scheduleHousekeeping(db, store, 10 * 60_000, log);
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -105,6 +107,7 @@ export async function startServer(config: Config, database: Database, opts: { lo
     lti,
     url: `http://localhost:${port}`,
     async close() {
+      stopHousekeeping();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await lti.close();

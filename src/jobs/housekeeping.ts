@@ -1,0 +1,26 @@
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema';
+import { purgeExpiredSessions } from '../auth/session';
+import { purgeExpiredLoginStates } from '../lti/login-state';
+
+export interface Purgeable {
+  purgeExpired(): Promise<Record<string, number> | null>;
+}
+
+/**
+ * Expired LTI rows (nonces, states, access tokens, id/context tokens), our sessions and login
+ * states. Safe to run from several processes: the LTI purge takes an advisory lock, and the
+ * other deletes are idempotent.
+ */
+export async function runHousekeeping(db: Kysely<DB>, store: Purgeable): Promise<Record<string, number>> {
+  const lti = (await store.purgeExpired()) ?? {};
+  return { ...lti, app_session: await purgeExpiredSessions(db), oidc_login: await purgeExpiredLoginStates(db) };
+}
+
+export function scheduleHousekeeping(db: Kysely<DB>, store: Purgeable, everyMs: number, log: (l: string) => void): () => void {
+  const timer = setInterval(() => {
+    runHousekeeping(db, store).catch((err) => log(`[housekeeping] ${String((err as Error)?.message ?? err)}`));
+  }, everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
