@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { TestPlatform, ToolRegistration } from '../../support/platform';
 import type { TinyTool } from './tiny-tool';
 
-export const FIXTURES = '/work/shared/fixtures/moodle-4.5';
+// A copy of shared/fixtures/moodle-4.5 lives in the repo so a fresh clone's tests are self-contained.
+export const FIXTURES = path.resolve(__dirname, '../../fixtures/moodle-4.5');
 export const FIXTURE_ISS = 'http://127.0.0.1:8080';
 export const FIXTURE_TOOL = 'http://localhost:3000';
 
