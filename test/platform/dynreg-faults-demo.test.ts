@@ -1,5 +1,5 @@
 import { decodeJwt, decodeProtectedHeader } from 'jose';
-import { startPlatform, seedDemoSchool, SCOPE, CLAIM, type TestPlatform, type ToolRegistration } from '../support/platform';
+import { startPlatform, SCOPE, CLAIM, type TestPlatform, type ToolRegistration } from '../support/platform';
 import { startTinyTool, type TinyTool } from './support/tiny-tool';
 import { fixture, getToken, rehost, seedFixtureWorld } from './support/seed';
 
@@ -115,25 +115,5 @@ describe('demo page', () => {
     expect(html).toContain(p.launchPageUrl('5', '3').replace(/&/g, '&amp;'));
     const grades = await fetch(`${p.url}/grade/report/index.php?id=2`);
     expect(grades.status).toBe(200);
-  });
-});
-
-describe('seedDemoSchool', () => {
-  it('seeds a school whose demo page and launches work', async () => {
-    const start = startPlatform;
-    const demo = await start({ name: 'THCS Thử Nghiệm', description: 'Trường THCS Thử Nghiệm' });
-    const t = await startTinyTool(demo);
-    try {
-      const { cmids } = seedDemoSchool(demo, { loginUrl: `${t.url}/login`, redirectUris: [`${t.url}/launch`], targetLinkUri: `${t.url}/launch`, jwksUrl: `${t.url}/jwks` });
-      const html = await (await fetch(`${demo.url}/`)).text();
-      expect(html).toContain('Lớp 6A - Toán');
-      expect(html).toContain('Mở với tư cách Vũ Thị Lan (quản lý / hiệu trưởng)');
-      const r = await demo.launch('7', cmids.lop6B);
-      expect(r.status).toBe(200);
-      expect(t.launches[0]?.payload?.[CLAIM.toolPlatform]).toMatchObject({ name: 'THCS Thử Nghiệm', description: 'Trường THCS Thử Nghiệm' });
-    } finally {
-      await t.close();
-      await demo.close();
-    }
   });
 });

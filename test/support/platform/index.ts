@@ -22,7 +22,6 @@ export type { ToolRegistration, CourseRole, Container } from './model';
 export { SCOPE, AGS_SCOPES } from './model';
 export { CLAIM, ROLE } from './claims';
 export { fromWireLatin1 } from './http-util';
-export { seedDemoSchool } from './demo-seed';
 
 export interface StartPlatformOptions {
   port?: number;
