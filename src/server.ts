@@ -17,6 +17,9 @@ import { scheduleHousekeeping } from './jobs/housekeeping';
 import { homeRoutes } from './web/routes/home';
 import { adminPlatformRoutes } from './web/routes/admin-platforms';
 import { adminStaffRoutes } from './web/routes/admin-staff';
+import { createRosterService } from './roster/roster-service';
+import { rosterRoutes } from './web/routes/roster';
+import { courseSetupRoutes } from './web/routes/course-setup';
 
 export const VIEWS_DIR = path.resolve(__dirname, '..', 'views');
 
@@ -88,9 +91,12 @@ export async function startServer(config: Config, database: Database, opts: { lo
   app.use(viewHelpers, loadSessionMiddleware(db), csrfProtection);
   app.get('/', (_req, res) => res.redirect(303, res.locals.session ? res.locals.u('/home') : '/about'));
   app.get('/about', (_req, res) => res.render('about', { title: 'Giới thiệu', toolUrl: `${config.publicUrl}${LTI_MOUNT}/` }));
-  app.use(homeRoutes(db));
+  const roster = createRosterService(db, lti.provider, { log });
+  app.use(homeRoutes(db, { roster }));
   app.use(adminPlatformRoutes(db, config, lti.provider));
   app.use(adminStaffRoutes(db));
+  app.use(rosterRoutes(db, roster));
+  app.use(courseSetupRoutes(db));
   app.use((_req, _res, next) => next(new AppError('NOT_FOUND', 'not_found', 'Không tìm thấy trang.', 'Page not found.')));
   app.use(errorHandler(log));
 

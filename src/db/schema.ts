@@ -386,3 +386,19 @@ export interface LtiStoreTables {
 
 // eslint-disable-next-line @typescript-eslint/no-empty-interface -- declaration merging into DB
 export interface DB extends LtiStoreTables {}
+
+// ---------------------------------------------------------------------------------------------
+// Migration 0005_school_launch_roles (roster sync): who has ever launched with staff LTI roles.
+// ---------------------------------------------------------------------------------------------
+export interface PersonStaffLaunchTable {
+  person_id: number;
+  first_seen_at: Generated<Date>;
+  last_seen_at: Generated<Date>;
+}
+
+export interface SchoolLaunchRoleTables {
+  person_staff_launch: PersonStaffLaunchTable;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-interface -- declaration merging into DB
+export interface DB extends SchoolLaunchRoleTables {}

@@ -4,12 +4,31 @@ import type { DB } from '../../db/schema';
 import { requireSession } from '../session-middleware';
 import { loadMe } from '../me';
 import { navFor } from '../view-helpers';
+import { isStaff } from '../../auth/roles';
+import { isLinked, loadCourseLink } from '../../courses/course-setup';
+import { rememberStaffLaunch } from '../../roster/roster-sync';
+import type { RosterService } from '../../roster/roster-service';
 
-export function homeRoutes(db: Kysely<DB>): Router {
+export interface HomeHooks {
+  /** Throttled background roster sync for a linked course (never awaited: the page must not wait). */
+  roster?: Pick<RosterService, 'syncInBackground'>;
+}
+
+export function homeRoutes(db: Kysely<DB>, hooks: HomeHooks = {}): Router {
   const r = Router();
   r.get('/home', requireSession, async (_req, res, next) => {
     try {
       const s = res.locals.session!;
+      // Moodle's NRPS lists non-editing teachers as Learner: remember who launched as staff.
+      await rememberStaffLaunch(db, s.personId, s.ltiRoles);
+      let courseLinked = false;
+      if (s.courseLinkId !== null) {
+        const link = await loadCourseLink(db, s.courseLinkId);
+        // An unlinked course: staff set it up once; students get a friendly "not ready yet" page there.
+        if (link && !isLinked(link)) return res.redirect(303, res.locals.u('/course/setup'));
+        courseLinked = !!link;
+        if (link && hooks.roster) void hooks.roster.syncInBackground(link.id);
+      }
       const me = await loadMe(db, s);
       const course = s.courseLinkId
         ? await db.selectFrom('course_link').select(['context_label', 'context_title', 'course_idnumber', 'class_id']).where('id', '=', s.courseLinkId).executeTakeFirst()
@@ -30,7 +49,7 @@ export function homeRoutes(db: Kysely<DB>): Router {
         .orderBy('class.name')
         .orderBy('subject.name')
         .execute();
-      res.render('home', { title: 'Trang chính', me, nav: navFor(s.roles, '/home'), roles: s.roles, course, homeroomClasses, teaching });
+      res.render('home', { title: 'Trang chính', me, nav: navFor(s.roles, '/home'), roles: s.roles, course, homeroomClasses, teaching, showRoster: courseLinked && isStaff(s.roles) });
     } catch (e) {
       next(e);
     }
