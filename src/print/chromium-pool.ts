@@ -1,0 +1,247 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import { isAppError } from '../shared/errors';
+import { printBrowserFailed, printPoolClosed, printQueueFull, printTimeout } from './errors';
+
+/**
+ * A few headless Chromium browsers shared by every print. Launching Chromium costs ~0.5 s and
+ * ~100 MB, so browsers are launched lazily, once, and reused; a job gets a fresh page (closed
+ * afterwards) so no state leaks between prints. At most `size` jobs run at once and at most
+ * `maxQueue` wait (FIFO): a school printing 30 classes at once queues instead of exhausting memory.
+ *
+ * Debian's /usr/bin/chromium is used (CHROMIUM_PATH overrides); puppeteer-core never downloads one.
+ */
+export const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-dev-shm-usage',
+] as const;
+
+export interface ChromiumPoolOptions {
+  /** Browsers running at once (default 2: the 2-core machine). */
+  size?: number;
+  /** Jobs allowed to wait when every browser is busy (default 100). */
+  maxQueue?: number;
+  /** Per-job limit, counted from the moment the job gets its page (default 60 s). */
+  jobTimeoutMs?: number;
+  executablePath?: string;
+  /** Extra time given to a page to close after a timeout before the browser is killed. */
+  closeGraceMs?: number;
+}
+
+export interface PoolStats {
+  readonly size: number;
+  readonly browsers: number;
+  readonly running: number;
+  readonly queued: number;
+  /** Browsers launched since the pool was created (a restart after a crash counts). */
+  readonly launches: number;
+}
+
+type Job<T> = (page: Page) => Promise<T>;
+
+interface Waiter {
+  start: (slot: Slot) => void;
+  reject: (e: unknown) => void;
+}
+
+interface Slot {
+  index: number;
+  browser: Browser | null;
+  launching: Promise<Browser> | null;
+  userDataDir: string | null;
+  busy: boolean;
+}
+
+export function defaultChromiumPath(env: NodeJS.ProcessEnv = process.env): string {
+  return env.CHROMIUM_PATH || '/usr/bin/chromium';
+}
+
+export class ChromiumPool {
+  private readonly slots: Slot[];
+  private readonly queue: Waiter[] = [];
+  private readonly maxQueue: number;
+  private readonly jobTimeoutMs: number;
+  private readonly executablePath: string;
+  private readonly closeGraceMs: number;
+  private launches = 0;
+  private closed = false;
+
+  constructor(opts: ChromiumPoolOptions = {}) {
+    const size = Math.max(1, Math.floor(opts.size ?? 2));
+    this.slots = Array.from({ length: size }, (_, index) => ({ index, browser: null, launching: null, userDataDir: null, busy: false }));
+    this.maxQueue = Math.max(0, Math.floor(opts.maxQueue ?? 100));
+    this.jobTimeoutMs = opts.jobTimeoutMs ?? 60_000;
+    this.executablePath = opts.executablePath ?? defaultChromiumPath();
+    this.closeGraceMs = opts.closeGraceMs ?? 2_000;
+  }
+
+  stats(): PoolStats {
+    return {
+      size: this.slots.length,
+      browsers: this.slots.filter((s) => s.browser?.connected).length,
+      running: this.slots.filter((s) => s.busy).length,
+      queued: this.queue.length,
+      launches: this.launches,
+    };
+  }
+
+  /** OS process ids of the running browsers (the benchmark samples their memory in /proc). */
+  browserPids(): number[] {
+    return this.slots.flatMap((s) => {
+      const pid = s.browser?.process()?.pid;
+      return pid ? [pid] : [];
+    });
+  }
+
+  /** Runs `job` on a fresh page of a pooled browser; rejects with PRINT_QUEUE_FULL / PRINT_TIMEOUT / PRINT_BROWSER_FAILED. */
+  async run<T>(job: Job<T>, opts: { timeoutMs?: number } = {}): Promise<T> {
+    if (this.closed) throw printPoolClosed();
+    const slot = await this.acquire();
+    try {
+      return await this.execute(slot, job, opts.timeoutMs ?? this.jobTimeoutMs);
+    } finally {
+      this.release(slot);
+    }
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    for (const w of this.queue.splice(0)) w.reject(printPoolClosed());
+    await Promise.all(this.slots.map((s) => this.dispose(s)));
+  }
+
+  private acquire(): Promise<Slot> {
+    const free = this.slots.find((s) => !s.busy);
+    if (free && this.queue.length === 0) {
+      free.busy = true;
+      return Promise.resolve(free);
+    }
+    if (this.queue.length >= this.maxQueue) return Promise.reject(printQueueFull(this.queue.length));
+    return new Promise<Slot>((resolve, reject) => {
+      this.queue.push({
+        start: (slot) => resolve(slot),
+        reject,
+      });
+    });
+  }
+
+  private release(slot: Slot): void {
+    const next = this.queue.shift();
+    if (next && !this.closed) {
+      // Hand the slot straight to the next waiter: it stays busy, FIFO order is kept.
+      next.start(slot);
+      return;
+    }
+    slot.busy = false;
+  }
+
+  private async browserFor(slot: Slot): Promise<Browser> {
+    if (slot.browser?.connected) return slot.browser;
+    if (slot.browser) await this.dispose(slot); // crashed or disconnected: start a new one
+    if (!slot.launching) {
+      slot.launching = (async () => {
+        const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'sodiem-print-'));
+        slot.userDataDir = userDataDir;
+        try {
+          const browser = await puppeteer.launch({
+            executablePath: this.executablePath,
+            headless: true,
+            userDataDir,
+            args: [...CHROMIUM_ARGS],
+            // Printing needs no network: nothing in the print HTML is fetched.
+            protocolTimeout: Math.max(this.jobTimeoutMs * 2, 30_000),
+          });
+          this.launches++;
+          browser.on('disconnected', () => {
+            if (slot.browser === browser) slot.browser = null;
+          });
+          slot.browser = browser;
+          return browser;
+        } catch (e) {
+          fs.rmSync(userDataDir, { recursive: true, force: true });
+          slot.userDataDir = null;
+          throw printBrowserFailed(firstLine(e));
+        } finally {
+          slot.launching = null;
+        }
+      })();
+    }
+    return slot.launching;
+  }
+
+  private async execute<T>(slot: Slot, job: Job<T>, timeoutMs: number): Promise<T> {
+    const browser = await this.browserFor(slot);
+    let page: Page;
+    try {
+      page = await browser.newPage();
+    } catch (e) {
+      // A browser that cannot open a page is broken: restart it on the next job.
+      await this.dispose(slot);
+      throw printBrowserFailed(firstLine(e));
+    }
+    let timer: NodeJS.Timeout | undefined;
+    let timedOut = false;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        reject(printTimeout(timeoutMs));
+      }, timeoutMs);
+    });
+    const work = job(page);
+    work.catch(() => undefined); // its rejection after a timeout is expected, not unhandled
+    try {
+      return await Promise.race([work, timeout]);
+    } catch (e) {
+      if (isAppError(e)) throw e;
+      if (!browser.connected) throw printBrowserFailed(firstLine(e));
+      throw e;
+    } finally {
+      clearTimeout(timer);
+      const closedInTime = await withTimeout(page.close().then(() => true, () => false), this.closeGraceMs, false);
+      // A renderer stuck in a loop ignores page.close(): kill its browser, the slot relaunches lazily.
+      if (!closedInTime || (timedOut && !browser.connected)) await this.dispose(slot, true);
+    }
+  }
+
+  private async dispose(slot: Slot, kill = false): Promise<void> {
+    const b = slot.browser;
+    slot.browser = null;
+    if (b) {
+      if (kill) b.process()?.kill('SIGKILL');
+      await withTimeout(b.close().catch(() => undefined), this.closeGraceMs, undefined);
+      b.process()?.kill('SIGKILL');
+    }
+    if (slot.userDataDir) {
+      fs.rmSync(slot.userDataDir, { recursive: true, force: true });
+      slot.userDataDir = null;
+    }
+  }
+}
+
+function firstLine(e: unknown): string {
+  return String((e as Error)?.message ?? e).split('\n')[0]!.slice(0, 200);
+}
+
+function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
+  return new Promise<T>((resolve) => {
+    const t = setTimeout(() => resolve(fallback), ms);
+    p.then(
+      (v) => {
+        clearTimeout(t);
+        resolve(v);
+      },
+      () => {
+        clearTimeout(t);
+        resolve(fallback);
+      },
+    );
+  });
+}
