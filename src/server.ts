@@ -17,6 +17,8 @@ import { scheduleHousekeeping } from './jobs/housekeeping';
 import { homeRoutes } from './web/routes/home';
 import { adminPlatformRoutes } from './web/routes/admin-platforms';
 import { adminStaffRoutes } from './web/routes/admin-staff';
+import { gridRoutes } from './web/routes/grid';
+import { studentRoutes } from './web/routes/student';
 import { createRosterService } from './roster/roster-service';
 import { rosterRoutes } from './web/routes/roster';
 import { courseSetupRoutes } from './web/routes/course-setup';
@@ -95,6 +97,8 @@ export async function startServer(config: Config, database: Database, opts: { lo
   app.use(homeRoutes(db, { roster }));
   app.use(adminPlatformRoutes(db, config, lti.provider));
   app.use(adminStaffRoutes(db));
+  app.use(gridRoutes(db));
+  app.use(studentRoutes(db));
   app.use(rosterRoutes(db, roster));
   app.use(courseSetupRoutes(db));
   app.use((_req, _res, next) => next(new AppError('NOT_FOUND', 'not_found', 'Không tìm thấy trang.', 'Page not found.')));

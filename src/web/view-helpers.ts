@@ -21,6 +21,8 @@ export function viewHelpers(req: Request, res: Response, next: NextFunction): vo
 
 export function navFor(roles: readonly Role[], current: string): NavItem[] {
   const items: NavItem[] = [{ href: '/home', label: 'Trang chính' }];
+  if (roles.some((r) => r !== 'student' && r !== 'school_admin')) items.push({ href: '/grid', label: 'Sổ điểm' });
+  if (roles.includes('student')) items.push({ href: '/student/averages', label: 'Điểm của em' });
   if (roles.includes('principal') || roles.includes('school_admin')) {
     items.push({ href: '/admin/platforms', label: 'Kết nối LMS' }, { href: '/admin/staff', label: 'Ban giám hiệu' });
   }
