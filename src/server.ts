@@ -22,6 +22,8 @@ import { studentRoutes } from './web/routes/student';
 import { createRosterService } from './roster/roster-service';
 import { rosterRoutes } from './web/routes/roster';
 import { courseSetupRoutes } from './web/routes/course-setup';
+import { schoolRoutes } from './web/routes/school';
+import { permissionsRoutes } from './web/routes/permissions';
 
 export const VIEWS_DIR = path.resolve(__dirname, '..', 'views');
 
@@ -101,6 +103,8 @@ export async function startServer(config: Config, database: Database, opts: { lo
   app.use(studentRoutes(db));
   app.use(rosterRoutes(db, roster));
   app.use(courseSetupRoutes(db));
+  app.use(schoolRoutes(db));
+  app.use(permissionsRoutes(db));
   app.use((_req, _res, next) => next(new AppError('NOT_FOUND', 'not_found', 'Không tìm thấy trang.', 'Page not found.')));
   app.use(errorHandler(log));
 

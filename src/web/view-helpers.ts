@@ -26,6 +26,10 @@ export function navFor(roles: readonly Role[], current: string): NavItem[] {
   if (roles.includes('principal') || roles.includes('school_admin')) {
     items.push({ href: '/admin/platforms', label: 'Kết nối LMS' }, { href: '/admin/staff', label: 'Ban giám hiệu' });
   }
+  // School year model (permission 'school.configure' by default); the server re-checks the school's rules.
+  if (roles.includes('principal') || roles.includes('school_admin')) items.push({ href: '/school/years', label: 'Năm học' }, { href: '/school/subjects', label: 'Môn học' });
+  if (roles.includes('principal') || roles.includes('vice_principal')) items.push({ href: '/school/deadlines', label: 'Hạn cập nhật' });
+  if (roles.includes('principal')) items.push({ href: '/school/permissions', label: 'Quy chế' });
   return items.map((i) => ({ ...i, on: current === i.href || current.startsWith(`${i.href}/`) }));
 }
 

@@ -38,7 +38,7 @@ export interface Client {
   finalUrl: string;
   body: string;
   get(path: string): Promise<{ status: number; html: string; location: string | null }>;
-  post(path: string, form: Record<string, string>): Promise<{ status: number; html: string; location: string | null }>;
+  post(path: string, form: Record<string, string | string[]>): Promise<{ status: number; html: string; location: string | null }>;
 }
 
 /** A full launch through the platform (OIDC + id_token), then a cookie-carrying HTTP client for the tool. */
@@ -66,7 +66,7 @@ export async function launchAs(h: Harness, userId: string, cmid = '3'): Promise<
           method: 'POST',
           redirect: 'manual',
           headers: { ...headers, 'content-type': 'application/x-www-form-urlencoded' },
-          body: new URLSearchParams({ _csrf: row.csrf_secret, ...form }),
+          body: formBody({ _csrf: row.csrf_secret, ...form }),
         }),
       ),
   };
@@ -85,4 +85,10 @@ export async function waitForRosterSyncs(db: Kysely<DB>, courseLinkId: number, a
 
 export async function auditActions(db: Kysely<DB>, prefix: string): Promise<{ action: string; source: string; old_value: unknown; new_value: unknown }[]> {
   return db.selectFrom('audit_log').select(['action', 'source', 'old_value', 'new_value']).where('action', 'like', `${prefix}%`).orderBy('seq').execute();
+}
+
+function formBody(form: Record<string, string | string[]>): URLSearchParams {
+  const b = new URLSearchParams();
+  for (const [k, v] of Object.entries(form)) for (const x of Array.isArray(v) ? v : [v]) b.append(k, x);
+  return b;
 }
