@@ -402,3 +402,42 @@ export interface SchoolLaunchRoleTables {
 
 // eslint-disable-next-line @typescript-eslint/no-empty-interface -- declaration merging into DB
 export interface DB extends SchoolLaunchRoleTables {}
+
+// ---------------------------------------------------------------------------------------------
+// Migration 0007_print_archive (issue 10): archived official prints and the principal's sign-offs.
+// ---------------------------------------------------------------------------------------------
+export type PrintKind = 'class_book' | 'teacher_sheet' | 'correction_minutes';
+
+export interface PrintArchiveTable {
+  id: Generated<number>;
+  school_id: number;
+  kind: PrintKind;
+  class_id: number;
+  class_subject_id: number | null;
+  period: string;
+  version: number;
+  sha256: string;
+  data_hash: string;
+  paper: ColumnType<'A4' | 'A3', 'A4' | 'A3' | undefined, 'A4' | 'A3'>;
+  page_count: number;
+  byte_size: number;
+  pdf: Buffer;
+  printed_by: number;
+  printed_at: Generated<Date>;
+}
+
+export interface PrintSignoffTable {
+  id: Generated<number>;
+  archive_id: number;
+  person_id: number;
+  role: string;
+  signed_at: Generated<Date>;
+}
+
+export interface PrintArchiveTables {
+  print_archive: PrintArchiveTable;
+  print_signoff: PrintSignoffTable;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-interface -- declaration merging into DB
+export interface DB extends PrintArchiveTables {}

@@ -4,6 +4,7 @@ import * as m0002 from './0002_lti_store';
 import * as m0003 from './0003_school_structure';
 import * as m0004 from './0004_gradebook';
 import * as m0005s from './0005_school_launch_roles';
+import * as m0007 from './0007_print_archive';
 
 /** Static list: no filesystem glob, so compiled and ts-node runs see the same migrations. */
 export const migrations: Record<string, Migration> = {
@@ -12,4 +13,5 @@ export const migrations: Record<string, Migration> = {
   '0003_school_structure': m0003,
   '0004_gradebook': m0004,
   '0005_school_launch_roles': m0005s,
+  '0007_print_archive': m0007,
 };

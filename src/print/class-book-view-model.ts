@@ -1,0 +1,715 @@
+/**
+ * Pure view models of the class book, per regime (book-forms.md):
+ *  - TT58 / TT58+TT26: "SỔ GỌI TÊN VÀ GHI ĐIỂM" (§4),
+ *  - TT22: "SỔ THEO DÕI VÀ ĐÁNH GIÁ HỌC SINH (THEO LỚP HỌC)" (§1),
+ * and the print runs made from it: a month ('2024-11'), a semester ('HK1', 'HK2') or the year ('CN').
+ *
+ * What is NOT in the database yet (other engineers' issues) is printed as the form's empty cells, so
+ * the print is complete as a form and the data only has to be plugged in where marked "DATA:":
+ * roll-call marks (P/K), conduct / rèn luyện, learning levels, titles, year decisions, re-tests,
+ * personal details beyond name / date of birth / gender (place of birth, ethnicity, priority group,
+ * address, parents).
+ */
+import type { Regime } from '../rules';
+import type { BookData, ClassSubjectData, ColumnData, StudentData } from './book-data';
+import type { Cell, ColWidth, CoverPage, DividerPage, GridPage, GridRow, HeaderCell, PrintDocument, PrintPage, SignatureBlock } from './document';
+import { geometry, type Orientation } from './layout';
+import { asciiSlug, compareNames, splitName } from './names';
+import { indexScores, markText, subjectResult, type ScoreIndex, type Term } from './subject-results';
+
+// ------------------------------------------------------------------------------------------------
+// Periods
+// ------------------------------------------------------------------------------------------------
+export type Period = { type: 'month'; year: number; month: number; code: string } | { type: 'HK1' | 'HK2' | 'CN'; code: string };
+
+export function parsePeriod(code: string): Period | null {
+  const m = /^(\d{4})-(\d{2})$/.exec(code);
+  if (m) {
+    const month = Number(m[2]);
+    return month >= 1 && month <= 12 ? { type: 'month', year: Number(m[1]), month, code } : null;
+  }
+  return code === 'HK1' || code === 'HK2' || code === 'CN' ? { type: code, code } : null;
+}
+
+export function periodLabel(p: Period): string {
+  switch (p.type) {
+    case 'month':
+      return `Tháng ${p.month}/${p.year}`;
+    case 'HK1':
+      return 'Học kỳ I';
+    case 'HK2':
+      return 'Học kỳ II';
+    case 'CN':
+      return 'Cả năm học';
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Shared pieces
+// ------------------------------------------------------------------------------------------------
+export type BookForm = 'TT58' | 'TT22';
+export const bookFormOf = (r: Regime): BookForm => (r === 'TT22' ? 'TT22' : 'TT58');
+
+export const BOOK_TITLE: Record<BookForm, string> = {
+  TT58: 'SỔ GỌI TÊN VÀ GHI ĐIỂM',
+  // "(theo lớp học)" is the TT32/2020 Điều 21 name; whether the cover prints it is open (book-forms.md §6.1).
+  TT22: 'SỔ THEO DÕI VÀ ĐÁNH GIÁ HỌC SINH (THEO LỚP HỌC)',
+};
+
+const ROMAN: Record<Term, string> = { HK1: 'I', HK2: 'II' };
+
+export interface Ctx {
+  readonly data: BookData;
+  readonly form: BookForm;
+  readonly students: readonly StudentData[];
+  readonly idx: ScoreIndex;
+  readonly corrections: ReadonlyMap<string, number>;
+  /** The last day the print covers: a student who left on or before it is struck through. */
+  readonly asOf: string;
+}
+
+export function makeCtx(data: BookData, asOf: string): Ctx {
+  const students = [...data.students].filter((s) => s.joinedOn <= asOf).sort(compareNames);
+  const corrections = new Map<string, number>();
+  for (const c of data.corrections) corrections.set(`${c.columnId}:${c.enrolmentId}`, (corrections.get(`${c.columnId}:${c.enrolmentId}`) ?? 0) + 1);
+  return { data, form: bookFormOf(data.regime), students, idx: indexScores(data.scores), corrections, asOf };
+}
+
+const hasLeft = (s: StudentData, asOf: string): boolean => s.leftOn !== null && s.leftOn <= asOf;
+
+/** The name cells: TT58 splits family+middle / given (no rule between them), TT22 one cell. */
+export function nameCells(form: BookForm, s: StudentData): Cell[] {
+  const n = splitName(s);
+  if (form === 'TT58') return [{ t: n.familyMiddle, cls: `fam${n.familyMiddle.length > 22 ? ' small' : ''}` }, { t: n.given, cls: 'given' }];
+  return [{ t: n.full, cls: `l${n.full.length > 28 ? ' small' : ''}` }];
+}
+export const nameCols = (form: BookForm): ColWidth[] => (form === 'TT58' ? ['fam', 'given'] : ['name']);
+export const nameHeader = (form: BookForm, rowspan: number, text = 'Họ và tên'): HeaderCell => ({ text, rowspan, colspan: form === 'TT58' ? 2 : 1 });
+
+const dateLine = (d: BookData): string => `${d.school.commune || d.school.district || d.school.province || '…………'}, ngày …… tháng …… năm 20……`;
+
+export const SIG = {
+  homeroomConfirm: (d: BookData): SignatureBlock => ({ caption: 'Ký xác nhận của giáo viên chủ nhiệm', name: d.klass.homeroomName }),
+  subjectTeacher: (teacher: string | null): SignatureBlock => ({ caption: 'Giáo viên môn học', sub: '(Kí và ghi rõ họ tên)', name: teacher }),
+  homeroom: (d: BookData): SignatureBlock => ({ caption: 'GIÁO VIÊN CHỦ NHIỆM', sub: '(Ký và ghi rõ họ tên)', name: d.klass.homeroomName }),
+  principal: (d: BookData, sub = '(Ký, ghi rõ họ tên và đóng dấu)'): SignatureBlock => ({ caption: 'HIỆU TRƯỞNG', sub, name: d.principalName, dateLine: dateLine(d) }),
+  principalCheck: (d: BookData): SignatureBlock => ({ caption: 'Kiểm tra của Hiệu trưởng', sub: '(Ký tên, đóng dấu)', name: d.principalName }),
+};
+
+interface RowSource {
+  readonly cells: readonly Cell[];
+  readonly left: boolean;
+  /** Score cells of this row (columnId, enrolmentId) to count corrections per page. */
+  readonly cellKeys?: readonly string[];
+}
+
+export interface GridSpec {
+  readonly orientation: Orientation;
+  readonly title: readonly string[];
+  readonly headLeft?: string;
+  readonly headRight?: string;
+  readonly cols: readonly ColWidth[];
+  readonly header: readonly (readonly HeaderCell[])[];
+  readonly signatures: readonly SignatureBlock[];
+  /** null: no score on the page; otherwise the subject named in the note. */
+  readonly correctionSubject?: string | null;
+  readonly footNote?: readonly string[];
+  /** Rows taken by a tall header (vertical subject names): fewer student rows fit. */
+  readonly rowsLess?: number;
+  /** Rows appended after the last student (the roll-call "Tổng số" line). */
+  readonly tail?: readonly RowSource[];
+}
+
+/**
+ * Cuts rows into pages of the geometry's row count (a multiple of 5), pads the last page with empty
+ * rows to the end of its group of 5, and writes each page's correction count. Every page repeats the
+ * header and carries the signatures: nothing depends on the browser's own page breaking.
+ */
+export function paginate(ctx: Ctx, spec: GridSpec, rows: readonly RowSource[]): GridPage[] {
+  const g = geometry(ctx.data.school.paper, spec.orientation);
+  const per = Math.max(5, g.rows - (spec.rowsLess ?? 0));
+  const all = [...rows];
+  const tail = spec.tail ?? [];
+  const pages: GridPage[] = [];
+  const width = spec.cols.length;
+  const blank = (): RowSource => ({ cells: Array.from({ length: width }, () => ({ t: '' })), left: false });
+  let i = 0;
+  do {
+    const chunk = all.slice(i, i + per);
+    i += per;
+    const last = i >= all.length;
+    if (last) {
+      // Pad to the end of the 5-row group (at least one group), leaving room for the tail rows.
+      const target = Math.min(per - tail.length, Math.max(5, Math.ceil((chunk.length + tail.length) / 5) * 5 - tail.length));
+      while (chunk.length < target) chunk.push(blank());
+      chunk.push(...tail);
+    }
+    const gridRows: GridRow[] = chunk.map((r, k) => ({ cells: r.cells, left: r.left, groupEnd: (k + 1) % 5 === 0 && k + 1 < chunk.length }));
+    let corrected = 0;
+    for (const r of chunk) for (const key of r.cellKeys ?? []) corrected += ctx.corrections.get(key) ?? 0;
+    pages.push({
+      type: 'grid',
+      orientation: spec.orientation,
+      title: spec.title,
+      ...(spec.headLeft !== undefined ? { headLeft: spec.headLeft } : {}),
+      ...(spec.headRight !== undefined ? { headRight: spec.headRight } : {}),
+      cols: spec.cols,
+      header: spec.header,
+      rows: gridRows,
+      correctionNote:
+        spec.correctionSubject === undefined || spec.correctionSubject === null
+          ? null
+          : `Trong trang này có ${corrected} điểm được sửa chữa${spec.correctionSubject ? `, trong đó môn: ${spec.correctionSubject} ${corrected} điểm` : ''}.`,
+      ...(spec.footNote && last ? { footNote: spec.footNote } : {}),
+      signatures: spec.signatures,
+      continued: pages.length > 0,
+    });
+  } while (i < all.length);
+  return pages;
+}
+
+const no = (k: number): Cell => ({ t: String(k + 1), cls: 'c' });
+const empties = (n: number): Cell[] => Array.from({ length: n }, () => ({ t: '' }));
+
+// ------------------------------------------------------------------------------------------------
+// Cover(s)
+// ------------------------------------------------------------------------------------------------
+function levelWords(d: BookData): { upper: string; school: string } {
+  const thpt = d.school.level === 'THPT' || d.klass.grade >= 10;
+  return thpt ? { upper: 'TRUNG HỌC PHỔ THÔNG', school: 'TRƯỜNG TRUNG HỌC PHỔ THÔNG' } : { upper: 'TRUNG HỌC CƠ SỞ', school: 'TRƯỜNG TRUNG HỌC CƠ SỞ' };
+}
+
+const schoolProper = (d: BookData): string => d.school.name.replace(/^Trường\s+(THCS|THPT|Trung học cơ sở|Trung học phổ thông)\s+/i, '');
+
+export function coverPages(ctx: Ctx): PrintPage[] {
+  const d = ctx.data;
+  const lw = levelWords(d);
+  if (ctx.form === 'TT58') {
+    // book-forms.md §4.1.1: the TT58 cover carries both signatures.
+    const page: CoverPage = {
+      type: 'cover',
+      orientation: 'portrait',
+      topLeft: ['BỘ GIÁO DỤC VÀ ĐÀO TẠO', `SỞ GIÁO DỤC VÀ ĐÀO TẠO ${d.school.province.toUpperCase()}`.trim()],
+      title: ['SỔ GỌI TÊN VÀ GHI ĐIỂM', lw.upper],
+      fields: [
+        [lw.school, schoolProper(d)],
+        ['Xã (phường, thị trấn)', d.school.commune ?? ''],
+        ['Huyện (quận, TX, TP thuộc tỉnh)', d.school.district ?? ''],
+        ['Tỉnh/TP', d.school.province],
+        ['Lớp', d.klass.name],
+        ['Năm học', d.year.name],
+      ],
+      bottom: '',
+      signatures: [
+        { caption: 'Giáo viên chủ nhiệm', sub: '(Ký và ghi rõ họ, tên)', name: d.klass.homeroomName },
+        { caption: 'Hiệu trưởng', sub: '(Ký, ghi rõ họ, tên và đóng dấu)', name: d.principalName, dateLine: dateLine(d) },
+      ],
+    };
+    return [page];
+  }
+  // TT22 (book-forms.md §1.1): cover, then the inner cover with the signatures. The usage notes
+  // page (§1.1 #2) is not printed: only a paraphrase is known, and a paraphrase is not the form.
+  const cover: CoverPage = {
+    type: 'cover',
+    orientation: 'portrait',
+    topLeft: [`TRƯỜNG: ${d.school.name}`, `Huyện/Quận/Thị xã/Thành phố: ${d.school.district ?? ''}`, `Tỉnh/Thành phố: ${d.school.province}`],
+    title: ['SỔ THEO DÕI VÀ ĐÁNH GIÁ HỌC SINH', '(THEO LỚP HỌC)', `CẤP ${lw.upper}`],
+    fields: [['Lớp', d.klass.name]],
+    bottom: `NĂM HỌC ${d.year.name.replace('-', ' - ')}`,
+    signatures: [],
+  };
+  const inner: CoverPage = {
+    type: 'cover',
+    orientation: 'portrait',
+    topLeft: [`TRƯỜNG: ${d.school.name}`, `Tỉnh/Thành phố: ${d.school.province}`],
+    title: ['SỔ THEO DÕI VÀ ĐÁNH GIÁ HỌC SINH', '(THEO LỚP HỌC)'],
+    fields: [
+      [lw.school, schoolProper(d)],
+      ['Xã (Phường, thị trấn)', d.school.commune ?? ''],
+      ['Tỉnh/Thành phố', d.school.province],
+      ['LỚP', `${d.klass.name} – Năm học ${d.year.name}`],
+    ],
+    bottom: '',
+    signatures: [
+      { caption: 'GIÁO VIÊN CHỦ NHIỆM', sub: '(Ký, ghi rõ họ tên)', name: d.klass.homeroomName },
+      { caption: 'HIỆU TRƯỞNG', sub: '(Ký, ghi rõ họ tên, đóng dấu)', name: d.principalName, dateLine: dateLine(d) },
+    ],
+  };
+  return [cover, inner];
+}
+
+// ------------------------------------------------------------------------------------------------
+// Sơ yếu lý lịch (two facing pages with the same numbers)
+// ------------------------------------------------------------------------------------------------
+const dob = (iso: string | null): string => {
+  const m = iso ? /^(\d{4})-(\d{2})-(\d{2})/.exec(iso) : null;
+  return m ? `${m[3]}/${m[2]}/${m[1]}` : '';
+};
+
+export function studentListPages(ctx: Ctx): GridPage[] {
+  const f = ctx.form;
+  const d = ctx.data;
+  const leftHeader: HeaderCell[] = [
+    { text: 'Số TT' },
+    nameHeader(f, 1, f === 'TT22' ? 'Họ và tên học sinh' : 'Họ và tên'),
+    { text: 'Ngày, tháng, năm sinh' },
+    { text: 'Nơi sinh' },
+    { text: 'Nam nữ' },
+    { text: 'Dân tộc' },
+    f === 'TT22' ? { text: 'Đối tượng ưu tiên' } : { text: 'Con LS, con TB, con BB, con của người được hưởng chế độ như TB, con GĐ có công với CM' },
+    { text: f === 'TT22' ? 'Địa chỉ gia đình' : 'Chỗ ở hiện nay' },
+  ];
+  const left = paginate(
+    ctx,
+    {
+      orientation: 'portrait',
+      title: [f === 'TT22' ? 'SƠ YẾU LÝ LỊCH' : 'SƠ YẾU LÝ LỊCH HỌC SINH'],
+      cols: ['no', ...nameCols(f), 'date', 'text', 'short', 'short', 'text', 'flex'],
+      header: [leftHeader],
+      signatures: [SIG.homeroomConfirm(d)],
+    },
+    // DATA: place of birth, ethnicity, priority group and address have no table yet.
+    ctx.students.map((s, k) => ({ cells: [no(k), ...nameCells(f, s), { t: dob(s.dateOfBirth), cls: 'c' }, { t: '' }, { t: s.gender === 'nam' ? 'Nam' : s.gender === 'nu' ? 'Nữ' : '', cls: 'c' }, ...empties(3)], left: hasLeft(s, ctx.asOf) })),
+  );
+  const rightHeader: HeaderCell[] = [
+    { text: 'Số TT' },
+    { text: f === 'TT22' ? 'Họ và tên cha, nghề nghiệp, điện thoại, email' : 'Họ và tên cha, nghề nghiệp', sub: '(hoặc người giám hộ)' },
+    { text: f === 'TT22' ? 'Họ và tên mẹ, nghề nghiệp, điện thoại, email' : 'Họ và tên mẹ, nghề nghiệp', sub: '(hoặc người giám hộ)' },
+    f === 'TT22'
+      ? { text: 'Những thay đổi cần chú ý trong năm học', sub: '(gia đình, sức khỏe, nơi ở…)' }
+      : { text: 'Những thay đổi cần chú ý của học sinh', sub: `(hoàn cảnh gia đình, nơi ở, sức khỏe${d.klass.grade >= 10 ? ', chuyển ban trong quá trình học tập' : ''})` },
+  ];
+  const right = paginate(
+    ctx,
+    {
+      orientation: 'portrait',
+      title: [f === 'TT22' ? 'HỌC SINH' : 'SƠ YẾU LÝ LỊCH HỌC SINH'],
+      cols: ['no', 'flex', 'flex', 'flex'],
+      header: [rightHeader],
+      signatures: [SIG.homeroomConfirm(d)],
+    },
+    // DATA: parents and changes during the year have no table yet.
+    ctx.students.map((s, k) => ({ cells: [no(k), ...empties(3)], left: hasLeft(s, ctx.asOf) })),
+  );
+  // Facing pages: left page i, then right page i (same numbers on both).
+  const out: GridPage[] = [];
+  for (let k = 0; k < left.length; k++) out.push(left[k]!, right[k]!);
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Kiểm diện / điểm danh: one page per month
+// ------------------------------------------------------------------------------------------------
+const WEEKDAY = ['CN', '2', '3', '4', '5', '6', '7'];
+const daysIn = (y: number, m: number): number => new Date(Date.UTC(y, m, 0)).getUTCDate();
+
+export function attendancePages(ctx: Ctx, year: number, month: number): GridPage[] {
+  const f = ctx.form;
+  const d = ctx.data;
+  const n = daysIn(year, month);
+  const days = Array.from({ length: n }, (_, k) => k + 1);
+  const header: HeaderCell[][] = [
+    [{ text: 'Số TT', rowspan: 2 }, { text: 'Họ và tên', rowspan: 2, colspan: f === 'TT58' ? 2 : 1, cls: 'diag' }, ...days.map((k) => ({ text: String(k) })), { text: f === 'TT22' ? 'Tổng số buổi nghỉ' : 'TS ngày nghỉ', colspan: 3 }],
+    [...days.map((k) => ({ text: WEEKDAY[new Date(Date.UTC(year, month - 1, k)).getUTCDay()]!, cls: new Date(Date.UTC(year, month - 1, k)).getUTCDay() === 0 ? 'sun' : '' })), { text: 'TS' }, { text: f === 'TT22' ? 'P' : 'p' }, { text: f === 'TT22' ? 'K' : 'k' }],
+  ];
+  const width = 1 + nameCols(f).length + n + 3;
+  const totalRow: RowSource = { cells: [{ t: '' }, { t: 'Tổng số', cls: f === 'TT58' ? 'fam b' : 'l b' }, ...(f === 'TT58' ? [{ t: '' }] : []), ...empties(n + 3)], left: false };
+  return paginate(
+    ctx,
+    {
+      orientation: 'landscape',
+      title: [],
+      headLeft: `Tháng ${month} năm ${year}`,
+      headRight: `Tổng số học sinh của lớp ${d.klass.name}: ${ctx.students.filter((s) => !hasLeft(s, ctx.asOf)).length}`,
+      cols: ['no', ...nameCols(f), ...days.map((): ColWidth => 'day'), 'tot', 'tot', 'tot'],
+      header,
+      signatures: [SIG.homeroomConfirm(d)],
+      tail: [totalRow],
+    },
+    // DATA: the roll-call (P/K per day and the totals) is another engineer's table; cells stay empty.
+    ctx.students.map((s, k) => ({ cells: [no(k), ...nameCells(f, s), ...empties(width - 1 - nameCols(f).length)], left: hasLeft(s, ctx.asOf) })),
+  );
+}
+
+/** Months of a term, "YYYY-MM", from its start month to its end month. */
+export function monthsBetween(start: string, end: string): { year: number; month: number }[] {
+  const out: { year: number; month: number }[] = [];
+  let y = Number(start.slice(0, 4));
+  let m = Number(start.slice(5, 7));
+  const ey = Number(end.slice(0, 4));
+  const em = Number(end.slice(5, 7));
+  while (y < ey || (y === ey && m <= em)) {
+    out.push({ year: y, month: m });
+    m++;
+    if (m > 12) {
+      m = 1;
+      y++;
+    }
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Subject pages
+// ------------------------------------------------------------------------------------------------
+interface Group {
+  readonly label: string;
+  readonly sub?: string;
+  readonly columns: readonly (ColumnData | null)[];
+}
+
+const pad = <T>(xs: readonly T[], n: number): (T | null)[] => [...xs, ...Array.from({ length: Math.max(0, n - xs.length) }, () => null)];
+const byPos = (a: ColumnData, b: ColumnData): number => a.position - b.position;
+
+/** The mark columns of a subject in a term, grouped as the form prints them (empty form cells padded). */
+export function markGroups(regime: Regime, cols: readonly ColumnData[]): { groups: Group[]; final: ColumnData | null; mid: ColumnData | null } {
+  const of = (k: ColumnData['kind']) => cols.filter((c) => c.kind === k).sort(byPos);
+  const final = of('final')[0] ?? null;
+  if (regime === 'TT58') {
+    const regular = of('regular');
+    const oral = regular.filter((c) => c.form === 'oral');
+    const written = regular.filter((c) => c.form !== 'oral');
+    // The paper book writes several marks side by side in wide cells; we give each mark a cell
+    // and pad to the usual minimum (oral 3, 15-minute 3, one-period 3).
+    return {
+      groups: [
+        { label: 'M', columns: pad(oral, 3) },
+        { label: 'V', columns: pad(written, 3) },
+        { label: 'hs2', columns: pad(of('periodic'), 3) },
+      ],
+      final,
+      mid: null,
+    };
+  }
+  // TT26 / TT22: up to 4 ĐĐGtx per semester (the form prints 4 cells; unused ones stay blank).
+  return { groups: [{ label: 'ĐĐGtx', columns: pad(of('regular'), 4) }], final, mid: of('midterm')[0] ?? null };
+}
+
+export interface SubjectPageOptions {
+  /** Teacher's reconciliation sheet: the personal book's "Nhận xét…" column instead of "Ghi chú". */
+  readonly teacherSheet?: boolean;
+}
+
+export function subjectPages(ctx: Ctx, subj: ClassSubjectData, term: Term, opts: SubjectPageOptions = {}): GridPage[] {
+  const d = ctx.data;
+  const f = ctx.form;
+  const regime = d.regime;
+  const allCols = d.columns.filter((c) => c.classSubjectId === subj.classSubjectId);
+  const cols = allCols.filter((c) => c.term === term);
+  const { groups, final, mid } = markGroups(regime, cols);
+  const hk2 = term === 'HK2';
+  const comment = subj.assessment === 'comment';
+  const R = ROMAN[term];
+  const markCols = groups.flatMap((g) => g.columns);
+  const lastCol = opts.teacherSheet ? (f === 'TT22' ? 'Nhận xét sự tiến bộ, ưu điểm nổi bật, hạn chế chủ yếu' : 'Ghi chú') : 'Ghi chú';
+
+  let header: HeaderCell[][];
+  let tailHeads: string[]; // computed columns after the marks
+  if (f === 'TT22' && comment) {
+    // book-forms.md §1.4: Mức đánh giá — Đạt (Đ), Chưa đạt (CĐ): Thường xuyên ×4 | Giữa kì | Cuối kì | Học kì [| Cả năm]
+    const span = markCols.length + 3 + (hk2 ? 1 : 0);
+    header = [
+      [{ text: 'Số TT', rowspan: 3 }, nameHeader(f, 3), { text: 'Mức đánh giá', sub: 'Đạt (Đ), Chưa đạt (CĐ)', colspan: span }, ...(hk2 ? [{ text: 'Mức đánh giá lại', rowspan: 3 }] : []), { text: lastCol, rowspan: 3 }],
+      [{ text: 'Thường xuyên', colspan: markCols.length }, { text: 'Giữa kì', rowspan: 2 }, { text: 'Cuối kì', rowspan: 2 }, { text: 'Học kì', rowspan: 2 }, ...(hk2 ? [{ text: 'Cả năm', rowspan: 2 }] : [])],
+      markCols.map((_, k) => ({ text: String(k + 1) })),
+    ];
+    tailHeads = hk2 ? ['sem', 'year', 'retest'] : ['sem'];
+  } else if (f === 'TT22' || regime === 'TT58_TT26') {
+    // §1.5: ĐĐGtx (4) | ĐĐGgk | ĐĐGck | ĐTBmhkI (HK II: ĐTBmhkII | ĐTBmcn | Đánh giá lại) | Ghi chú
+    const avg = comment ? 'Xếp loại HK' : `ĐTBmhk${R}`;
+    header = [
+      [
+        { text: 'Số TT', rowspan: 2 },
+        nameHeader(f, 2),
+        { text: 'ĐĐGtx', colspan: markCols.length },
+        { text: 'ĐĐGgk', rowspan: 2 },
+        { text: 'ĐĐGck', rowspan: 2 },
+        { text: avg, rowspan: 2 },
+        ...(hk2 ? [{ text: comment ? 'Cả năm' : 'ĐTBmcn', rowspan: 2 }] : []),
+        ...(hk2 && f === 'TT22' ? [{ text: 'Đánh giá lại', rowspan: 2 }] : []),
+        { text: lastCol, rowspan: 2 },
+      ],
+      markCols.map((_, k) => ({ text: String(k + 1) })),
+    ];
+    tailHeads = hk2 ? (f === 'TT22' ? ['sem', 'year', 'retest'] : ['sem', 'year']) : ['sem'];
+  } else {
+    // §4.4 TT58: Điểm hs 1 (M | V) | Điểm hs 2 (V) | KT hk | TBm  [HK II: TBm cả năm]
+    const [gm, gv, g2] = groups as [Group, Group, Group];
+    header = [
+      [
+        { text: 'Số TT', rowspan: 3 },
+        nameHeader(f, 3),
+        { text: comment ? 'Kiểm tra thường xuyên' : 'Điểm hệ số 1', colspan: gm.columns.length + gv.columns.length },
+        { text: comment ? 'Kiểm tra định kỳ' : 'Điểm hệ số 2', sub: comment ? undefined : '(V)', colspan: g2.columns.length, rowspan: 2 },
+        { text: 'KT hk', rowspan: 3 },
+        { text: comment ? `Xếp loại HK${R}` : `TBm HK${R}`, rowspan: 3 },
+        ...(hk2 ? [{ text: comment ? 'Xếp loại CN' : 'TBm CN', rowspan: 3 }] : []),
+      ],
+      [
+        { text: 'Miệng (M)', colspan: gm.columns.length },
+        { text: 'Viết (V)', colspan: gv.columns.length },
+      ],
+      markCols.map((_, k) => ({ text: String(k < gm.columns.length ? k + 1 : k < gm.columns.length + gv.columns.length ? k - gm.columns.length + 1 : k - gm.columns.length - gv.columns.length + 1) })),
+    ];
+    tailHeads = hk2 ? ['sem', 'year'] : ['sem'];
+  }
+
+  const middle: (ColumnData | null)[] = f === 'TT58' && regime === 'TT58' ? [final] : [mid, final];
+  const hasNote = f === 'TT22' || regime === 'TT58_TT26';
+  // TT22 comment pages: "Học kì" [+ "Cả năm"] inside the rating group, then "Mức đánh giá lại" (HK II).
+  const tailLen = f === 'TT22' && comment ? (hk2 ? 3 : 1) : tailHeads.length;
+  const widths: ColWidth[] = [
+    'no',
+    ...nameCols(f),
+    ...markCols.map((): ColWidth => 'mark'),
+    ...middle.map((): ColWidth => 'mark'),
+    ...Array.from({ length: tailLen }, (): ColWidth => 'avg'),
+    ...(hasNote ? [opts.teacherSheet && f === 'TT22' ? ('flex' as ColWidth) : ('note' as ColWidth)] : []),
+  ];
+  const rows: RowSource[] = ctx.students.map((s, k) => {
+    const res = subjectResult(regime, subj.assessment, allCols, ctx.idx, s.enrolmentId);
+    const mk = (c: ColumnData | null): Cell => ({ t: c ? markText(ctx.idx.get(c.id)?.get(s.enrolmentId)) : '', cls: 'c' });
+    const sem = res[term];
+    let tail: Cell[];
+    if (f === 'TT22' && comment) tail = [{ t: sem, cls: 'c b' }, ...(hk2 ? [{ t: res.year, cls: 'c b' }, { t: '' }] : [])];
+    else tail = tailHeads.map((h): Cell => ({ t: h === 'sem' ? sem : h === 'year' ? res.year : '', cls: 'c b' }));
+    const note: Cell[] = hasNote ? [{ t: '' }] : [];
+    return {
+      cells: [no(k), ...nameCells(f, s), ...markCols.map(mk), ...middle.map(mk), ...tail, ...note],
+      left: hasLeft(s, ctx.asOf),
+      cellKeys: [...markCols, ...middle].flatMap((c) => (c ? [`${c.id}:${s.enrolmentId}`] : [])),
+    };
+  });
+  const subjectTitle = `Môn ${subj.subjectName}`;
+  return paginate(
+    ctx,
+    {
+      orientation: 'landscape',
+      title: [opts.teacherSheet ? `Lớp ${d.klass.name} – ${subjectTitle} – Học kì ${R}` : f === 'TT22' ? `HỌC KÌ ${R}` : `HỌC KỲ ${R}`, ...(opts.teacherSheet ? [] : [subjectTitle])],
+      cols: widths,
+      header,
+      // Issue 10: subject teachers and the homeroom teacher check and sign every page (the TT22 form
+      // shows the subject teacher; TT58 the homeroom teacher's confirmation — both are printed).
+      signatures: opts.teacherSheet ? [SIG.subjectTeacher(subj.teacherName)] : [SIG.subjectTeacher(subj.teacherName), SIG.homeroomConfirm(d)],
+      correctionSubject: subj.subjectName,
+    },
+    rows,
+  );
+}
+
+/** Ministry order of subjects (book-forms.md §1.5, §1.6): comment subjects first in TT22 books. */
+const ORDER = ['ngữ văn', 'toán', 'ngoại ngữ', 'tiếng anh', 'giáo dục công dân', 'lịch sử và địa lí', 'lịch sử', 'địa lí', 'khoa học tự nhiên', 'vật lí', 'hoá học', 'hóa học', 'sinh học', 'công nghệ', 'tin học', 'giáo dục thể chất', 'thể dục', 'nghệ thuật', 'âm nhạc', 'mĩ thuật', 'mỹ thuật', 'hoạt động trải nghiệm', 'nội dung giáo dục của địa phương', 'giáo dục quốc phòng'];
+const rank = (name: string): number => {
+  const n = name.normalize('NFC').toLowerCase();
+  const i = ORDER.findIndex((o) => n.startsWith(o));
+  return i < 0 ? ORDER.length : i;
+};
+const vi = new Intl.Collator('vi');
+export function orderedSubjects(ctx: Ctx): ClassSubjectData[] {
+  const bySubject = (a: ClassSubjectData, b: ClassSubjectData) => rank(a.subjectName) - rank(b.subjectName) || vi.compare(a.subjectName, b.subjectName);
+  const list = [...ctx.data.subjects].sort(bySubject);
+  return ctx.form === 'TT22' ? [...list.filter((s) => s.assessment === 'comment'), ...list.filter((s) => s.assessment === 'scored')] : list;
+}
+
+// ------------------------------------------------------------------------------------------------
+// Summary pages
+// ------------------------------------------------------------------------------------------------
+const SHORT: Record<string, string> = {
+  'giáo dục công dân': 'GDCD',
+  'hoạt động trải nghiệm, hướng nghiệp': 'HĐTN-HN',
+  'hoạt động trải nghiệm - hướng nghiệp': 'HĐTN-HN',
+  'nội dung giáo dục của địa phương': 'GDĐP',
+  'giáo dục quốc phòng và an ninh': 'GDQP-AN',
+};
+const shortName = (n: string): string => SHORT[n.normalize('NFC').toLowerCase()] ?? n;
+
+export function summaryPages(ctx: Ctx, which: Term | 'CN'): GridPage[] {
+  const d = ctx.data;
+  const f = ctx.form;
+  const subs = orderedSubjects(ctx);
+  const allResults = ctx.students.map((s) =>
+    subs.map((sub) => subjectResult(d.regime, sub.assessment, d.columns.filter((c) => c.classSubjectId === sub.classSubjectId), ctx.idx, s.enrolmentId)),
+  );
+  const val = (k: number, j: number): string => {
+    const r = allResults[k]![j]!;
+    return which === 'CN' ? r.year : r[which];
+  };
+  const subjHead = subs.map((s): HeaderCell => ({ text: shortName(s.subjectName), cls: 'v' }));
+  let header: HeaderCell[][];
+  let extra: number; // empty result columns (DATA: learning/conduct results, titles)
+  let title: string;
+  if (f === 'TT22') {
+    const nc = subs.filter((s) => s.assessment === 'comment').length;
+    const ns = subs.length - nc;
+    title = which === 'CN' ? 'TỔNG HỢP CẢ NĂM HỌC' : `TỔNG HỢP HỌC KỲ ${ROMAN[which]}`;
+    const groups: HeaderCell[] = [
+      ...(nc ? [{ text: 'Môn học đánh giá bằng nhận xét', colspan: nc }] : []),
+      ...(ns ? [{ text: 'Môn học đánh giá bằng nhận xét kết hợp đánh giá bằng điểm số', colspan: ns }] : []),
+    ];
+    // §1.6: semester pages end with học tập, then rèn luyện; the year page has the subjects only.
+    const results: HeaderCell[] = which === 'CN' ? [] : [{ text: 'Kết quả học tập', rowspan: 2 }, { text: 'Kết quả rèn luyện', rowspan: 2 }];
+    header = [[{ text: 'Số TT', rowspan: 2 }, nameHeader(f, 2), ...groups, ...results], subjHead];
+    extra = results.length;
+  } else {
+    title = which === 'CN' ? 'TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI CẢ NĂM HỌC' : `TỔNG HỢP KẾT QUẢ HỌC KỲ ${ROMAN[which]}`;
+    if (which === 'CN') {
+      header = [[{ text: 'Số TT', rowspan: 2 }, nameHeader(f, 2), ...subs.map((s): HeaderCell => ({ text: shortName(s.subjectName), cls: 'v', rowspan: 2 })), { text: 'TB cmcn', rowspan: 2 }, { text: 'Điểm KT lại', colspan: 3 }], [{ text: '1' }, { text: '2' }, { text: '3' }]];
+      extra = 4;
+    } else {
+      header = [[{ text: 'Số TT', rowspan: 2 }, nameHeader(f, 2), ...subs.map((s): HeaderCell => ({ text: shortName(s.subjectName), cls: 'v', rowspan: 2 })), { text: 'TB', rowspan: 2 }, { text: 'Kết quả xếp loại và thi đua', colspan: 3 }], [{ text: 'HL' }, { text: 'HK' }, { text: 'TĐ' }]];
+      extra = 4;
+    }
+  }
+  return paginate(
+    ctx,
+    {
+      orientation: 'landscape',
+      title: [title],
+      cols: ['no', ...nameCols(f), ...subs.map((): ColWidth => 'avg'), ...Array.from({ length: extra }, (): ColWidth => 'short')],
+      header,
+      signatures: [SIG.homeroomConfirm(d)],
+      correctionSubject: '',
+      rowsLess: 5,
+    },
+    // DATA: overall average (TB), learning level, conduct and titles come from the results issue.
+    ctx.students.map((s, k) => ({ cells: [no(k), ...nameCells(f, s), ...subs.map((_, j): Cell => ({ t: val(k, j), cls: 'c' })), ...empties(extra)], left: hasLeft(s, ctx.asOf) })),
+  );
+}
+
+/** The year decisions page: TT22 "XẾP LOẠI CẢ NĂM HỌC" (§1.7), TT58 right half of the year spread (§4.6). */
+export function yearDecisionPages(ctx: Ctx): GridPage[] {
+  const d = ctx.data;
+  const f = ctx.form;
+  const gvcn = 'GIÁO VIÊN CHỦ NHIỆM (Ký và ghi rõ họ tên)';
+  if (f === 'TT22') {
+    return paginate(
+      ctx,
+      {
+        orientation: 'landscape',
+        title: ['XẾP LOẠI CẢ NĂM HỌC'],
+        cols: ['no', ...nameCols(f), 'short', 'short', 'short', 'short', 'short', 'short', 'short', 'flex'],
+        header: [
+          [
+            { text: 'Số TT', rowspan: 2 },
+            nameHeader(f, 2),
+            { text: 'Mức đánh giá', colspan: 2 },
+            { text: 'Mức đánh giá sau khi rèn luyện trong kì nghỉ hè; kiểm tra, đánh giá lại', colspan: 2 },
+            { text: 'Tổng số buổi nghỉ học', rowspan: 2 },
+            { text: 'Được lên lớp', rowspan: 2 },
+            { text: 'Không được lên lớp', rowspan: 2 },
+            { text: 'Khen thưởng', rowspan: 2 },
+          ],
+          [{ text: 'Kết quả rèn luyện' }, { text: 'Kết quả học tập' }, { text: 'Kết quả rèn luyện' }, { text: 'Kết quả học tập' }],
+        ],
+        footNote: ['Tổng hợp chung — Tổng số học sinh: ……  Được lên lớp: ……  Trong đó …… được lên lớp sau khi học tập, rèn luyện thêm trong hè.  Không được lên lớp: ……'],
+        signatures: [SIG.homeroom(d), { ...SIG.principal(d, '(Ký và ghi rõ họ tên)') }],
+        rowsLess: 5,
+      },
+      // DATA: year decisions (promotion, summer re-assessment, awards, absences) come from the results issue.
+      ctx.students.map((s, k) => ({ cells: [no(k), ...nameCells(f, s), ...empties(8)], left: hasLeft(s, ctx.asOf) })),
+    );
+  }
+  return paginate(
+    ctx,
+    {
+      orientation: 'landscape',
+      title: ['TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI CẢ NĂM HỌC'],
+      cols: ['no', ...nameCols(f), 'short', 'short', 'short', 'short', 'short', 'short', 'short', 'short', 'short'],
+      header: [
+        [
+          { text: 'Số TT', rowspan: 2 },
+          nameHeader(f, 2),
+          { text: 'XẾP LOẠI', colspan: 2 },
+          { text: 'TS ngày nghỉ học', rowspan: 2 },
+          { text: 'Được lên lớp', rowspan: 2 },
+          { text: 'Ở lại lớp, KT lại, rèn luyện HK trong hè', rowspan: 2 },
+          { text: 'Xếp loại lại về HK, HL sau KT lại hoặc rèn luyện HK', colspan: 3 },
+          { text: 'Danh hiệu HSG, HSTT', rowspan: 2 },
+        ],
+        [{ text: 'HL' }, { text: 'HK' }, { text: 'HL' }, { text: 'HK' }, { text: 'Lên lớp, ở lại lớp' }],
+      ],
+      footNote: ['TỔNG HỢP CHUNG — Tổng số học sinh: ……  - Được lên lớp: ……  - Ở lại lớp: ……  - Được lên lớp sau khi kiểm tra lại các môn học hoặc rèn luyện trong hè: ……'],
+      signatures: [{ caption: 'Giáo viên chủ nhiệm', sub: '(Ký và ghi rõ họ, tên)', name: d.klass.homeroomName }, { caption: 'Hiệu trưởng', sub: '(Ký tên, đóng dấu)', name: d.principalName, dateLine: dateLine(d) }],
+      rowsLess: 5,
+    },
+    ctx.students.map((s, k) => ({ cells: [no(k), ...nameCells(f, s), ...empties(9)], left: hasLeft(s, ctx.asOf) })),
+  );
+}
+
+/**
+ * The principal's check: TT22's last page "NHẬN XÉT CỦA HIỆU TRƯỞNG…" (Tháng | Nhận xét | Ký tên,
+ * đóng dấu; §1.8). No TT58 page is known (§4.1.9): the TT22 layout is used for both [L].
+ */
+export function principalCheckPage(ctx: Ctx, months: readonly { year: number; month: number }[]): GridPage {
+  const f = ctx.form;
+  return {
+    type: 'grid',
+    orientation: 'portrait',
+    title: [f === 'TT22' ? 'NHẬN XÉT CỦA HIỆU TRƯỞNG VỀ SỬ DỤNG SỔ THEO DÕI VÀ ĐÁNH GIÁ HỌC SINH' : 'KIỂM TRA CỦA HIỆU TRƯỞNG VỀ SỬ DỤNG SỔ GỌI TÊN VÀ GHI ĐIỂM'],
+    cols: ['month', 'flex', 'text'],
+    header: [[{ text: 'Tháng' }, { text: 'Nhận xét' }, { text: 'Ký tên, đóng dấu' }]],
+    rows: months.map((m, k) => ({ cells: [{ t: `${m.month}/${m.year}`, cls: 'c tall' }, { t: '' }, { t: '' }], left: false, groupEnd: k < months.length - 1 })),
+    correctionNote: null,
+    signatures: [],
+    continued: false,
+  };
+}
+
+function divider(ctx: Ctx, term: Term): DividerPage {
+  return { type: 'divider', orientation: 'portrait', lines: ['PHẦN GHI ĐIỂM', ctx.form === 'TT22' ? `HỌC KÌ ${ROMAN[term]}` : `HỌC KỲ ${ROMAN[term]}`], signatures: [] };
+}
+
+// ------------------------------------------------------------------------------------------------
+// The book of a period
+// ------------------------------------------------------------------------------------------------
+const termOf = (d: BookData, code: Term) => d.terms.find((t) => t.code === code);
+
+/** The last day a period covers (leavers before it are struck through). */
+export function periodEnd(d: BookData, p: Period): string {
+  if (p.type === 'month') return `${p.year}-${String(p.month).padStart(2, '0')}-${String(daysIn(p.year, p.month)).padStart(2, '0')}`;
+  if (p.type === 'CN') return d.year.endDate;
+  return termOf(d, p.type)?.endDate ?? d.year.endDate;
+}
+
+export function buildClassBook(data: BookData, period: Period): PrintDocument {
+  const ctx = makeCtx(data, periodEnd(data, period));
+  const pages: PrintPage[] = [];
+  const months = (code: Term) => {
+    const t = termOf(data, code);
+    return t ? monthsBetween(t.startDate, t.endDate) : [];
+  };
+  const semester = (code: Term) => {
+    pages.push(divider(ctx, code));
+    for (const s of orderedSubjects(ctx)) pages.push(...subjectPages(ctx, s, code));
+    pages.push(...summaryPages(ctx, code));
+  };
+  switch (period.type) {
+    case 'month':
+      // Monthly run: the month's roll-call, confirmed by the homeroom teacher, and the principal's check row.
+      pages.push(...attendancePages(ctx, period.year, period.month), principalCheckPage(ctx, [{ year: period.year, month: period.month }]));
+      break;
+    case 'HK1':
+      pages.push(...coverPages(ctx), ...studentListPages(ctx));
+      for (const m of months('HK1')) pages.push(...attendancePages(ctx, m.year, m.month));
+      semester('HK1');
+      break;
+    case 'HK2':
+      for (const m of months('HK2')) pages.push(...attendancePages(ctx, m.year, m.month));
+      semester('HK2');
+      pages.push(...summaryPages(ctx, 'CN'), ...yearDecisionPages(ctx));
+      break;
+    case 'CN':
+      pages.push(...coverPages(ctx), ...studentListPages(ctx));
+      for (const m of [...months('HK1'), ...months('HK2')]) pages.push(...attendancePages(ctx, m.year, m.month));
+      semester('HK1');
+      semester('HK2');
+      pages.push(...summaryPages(ctx, 'CN'), ...yearDecisionPages(ctx), principalCheckPage(ctx, [...months('HK1'), ...months('HK2')]));
+      break;
+  }
+  return {
+    identity: { bookTitle: BOOK_TITLE[ctx.form], schoolName: data.school.name, className: data.klass.name, schoolYear: data.year.name, periodLabel: periodLabel(period) },
+    paper: data.school.paper,
+    pages,
+    fileStem: `So-${ctx.form}-Lop-${asciiSlug(data.klass.name)}-${asciiSlug(data.year.name)}-${period.code}`,
+  };
+}
