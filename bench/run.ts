@@ -8,6 +8,7 @@ const BENCHES: Array<[string, () => Promise<BenchResult>]> = [
   // require, not import(): these are TypeScript files run through ts-node in CommonJS mode.
   ['rules', async () => (require('./rules.bench') as { benchRules(): Promise<BenchResult> }).benchRules()],
   ['launch', async () => (require('./launch.bench') as typeof import('./launch.bench')).benchLaunch()],
+  ['grid', async () => (require('./grid.bench') as typeof import('./grid.bench')).benchGrid()],
 ];
 
 async function main(): Promise<void> {

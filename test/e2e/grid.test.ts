@@ -48,7 +48,7 @@ it('keyboard entry, live average, conflict shown with both values', async () => 
     await page.keyboard.type('8');
     await page.keyboard.press('Enter');
     // TT22: (8+7+9+6 + 2×7,5 + 3×8)/(4+5) = 69/9 = 7,666… → 7,7
-    await frame.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').trim() === '7,7', { timeout: 10000 }, `${row} td[data-avg="term"]`);
+    await frame.waitForFunction((sel) => ((globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector(sel)?.textContent ?? '').trim() === '7,7', { timeout: 10000 }, `${row} td[data-avg="term"]`);
     expect(await text(frame, `${row} td[data-avg="term"]`)).toBe('7,7');
     const title = await frame.$eval(`${row} td[data-avg="term"]`, (el) => el.getAttribute('title'));
     expect(title).toMatch(/69\/9/);
@@ -86,7 +86,7 @@ it('keyboard entry, live average, conflict shown with both values', async () => 
     await frame.click(finalSel);
     await page.keyboard.type('9');
     await page.keyboard.press('Enter');
-    await frame.waitForFunction((sel) => (document.querySelector(sel)?.textContent ?? '').trim() === '8,0', { timeout: 10000 }, `${row} td[data-avg="term"]`);
+    await frame.waitForFunction((sel) => ((globalThis as unknown as { document: { querySelector(s: string): { textContent: string | null } | null } }).document.querySelector(sel)?.textContent ?? '').trim() === '8,0', { timeout: 10000 }, `${row} td[data-avg="term"]`);
     const stored = await h.db.db.selectFrom('score').select(['tenths', 'version']).where('column_id', '=', finalCol).where('enrolment_id', '=', e).executeTakeFirstOrThrow();
     expect(stored).toEqual({ tenths: 90, version: 3 });
   } finally {

@@ -81,6 +81,8 @@ export function gridRoutes(db: Kysely<DB>): Router {
       reasons: CORRECTION_REASONS,
       formatDeadlineVi,
       config: { csId, term: view.term.code, csrf: s.csrfToken, sessionParam: res.locals.sessionParam ?? null, canWrite: view.access === 'write' },
+      // Compiled template cached even outside production (the app enables 'view cache' only there): the grid is the hot page.
+      cache: true,
     });
   }));
 
