@@ -9,6 +9,7 @@ const BENCHES: Array<[string, () => Promise<BenchResult>]> = [
   ['rules', async () => (require('./rules.bench') as { benchRules(): Promise<BenchResult> }).benchRules()],
   ['launch', async () => (require('./launch.bench') as typeof import('./launch.bench')).benchLaunch()],
   ['grid', async () => (require('./grid.bench') as typeof import('./grid.bench')).benchGrid()],
+  ['audit', async () => (require('./audit.bench') as typeof import('./audit.bench')).benchAudit()],
 ];
 
 async function main(): Promise<void> {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema';
 
@@ -18,93 +17,45 @@ export interface AuditEntry {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-/** Canonical JSON (sorted keys) so the hash does not depend on key order. */
-export function canonicalJson(value: unknown): string {
-  if (value === null || value === undefined) return 'null';
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
-  if (value instanceof Date) return JSON.stringify(value.toISOString());
-  if (typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
-  }
-  return JSON.stringify(value);
-}
-
-export interface HashedFields {
-  schoolId: number;
-  seq: number;
-  at: string;
-  actorPersonId: number | null;
-  actorLmsUserId: string | null;
-  actorRole: string | null;
-  action: string;
-  entity: string;
-  entityId: string | null;
-  oldValue: unknown;
-  newValue: unknown;
-  source: string;
-  requestId: string | null;
-}
-
-export function auditHash(prevHash: string, f: HashedFields): string {
-  return createHash('sha256').update(prevHash).update('\n').update(canonicalJson(f)).digest('hex');
-}
+const json = (v: unknown) => (v === undefined || v === null ? null : JSON.stringify(v));
 
 /**
- * Appends one record to the school's hash chain. Must run inside the transaction that makes the
- * change, so the change and its record commit together. The chain head row is locked, which
- * serialises writers of one school only for the instant of the append.
+ * Appends one record to the school's hash chain in one statement. Must run inside the transaction
+ * that makes the change, so the change and its record commit together (or not at all). The chain
+ * head row is locked, which serialises writers of one school only for the instant of the append.
+ * The hash is computed by PostgreSQL's audit_hash() (migration 0008), the function the verifier uses.
  */
 export async function appendAudit(trx: Transaction<DB> | Kysely<DB>, e: AuditEntry): Promise<number> {
-  await sql`INSERT INTO audit_chain_head (school_id, last_seq, last_hash) VALUES (${e.schoolId}, 0, ${GENESIS_HASH})
-            ON CONFLICT (school_id) DO NOTHING`.execute(trx);
-  const head = await trx
-    .selectFrom('audit_chain_head')
-    .select(['last_seq', 'last_hash'])
-    .where('school_id', '=', e.schoolId)
-    .forUpdate()
-    .executeTakeFirstOrThrow();
-  // Timestamps are truncated to milliseconds so the value read back hashes identically.
-  const at = new Date();
-  const fields: HashedFields = {
-    schoolId: e.schoolId,
-    seq: Number(head.last_seq) + 1,
-    at: at.toISOString(),
-    actorPersonId: e.actor?.personId ?? null,
-    actorLmsUserId: e.actor?.lmsUserId ?? null,
-    actorRole: e.actor?.role ?? null,
-    action: e.action,
-    entity: e.entity,
-    entityId: e.entityId === undefined || e.entityId === null ? null : String(e.entityId),
-    oldValue: e.oldValue ?? null,
-    newValue: e.newValue ?? null,
-    source: e.source,
-    requestId: e.requestId ?? null,
-  };
-  const hash = auditHash(head.last_hash, fields);
-  const row = await trx
-    .insertInto('audit_log')
-    .values({
-      school_id: fields.schoolId,
-      seq: fields.seq,
-      at,
-      actor_person_id: fields.actorPersonId,
-      actor_lms_user_id: fields.actorLmsUserId,
-      actor_role: fields.actorRole,
-      action: fields.action,
-      entity: fields.entity,
-      entity_id: fields.entityId,
-      old_value: JSON.stringify(fields.oldValue),
-      new_value: JSON.stringify(fields.newValue),
-      source: fields.source,
-      request_id: fields.requestId,
-      prev_hash: head.last_hash,
-      hash,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  await trx.updateTable('audit_chain_head').set({ last_seq: fields.seq, last_hash: hash }).where('school_id', '=', e.schoolId).execute();
-  return row.id;
+  const entityId = e.entityId === undefined || e.entityId === null ? null : String(e.entityId);
+  const append = () =>
+    sql<{ id: number }>`
+      WITH h AS (SELECT last_seq, last_hash FROM audit_chain_head WHERE school_id = ${e.schoolId} FOR UPDATE),
+      v AS (
+        SELECT ${e.schoolId}::bigint AS school_id, h.last_seq + 1 AS seq, now() AS at,
+               ${e.actor?.personId ?? null}::bigint AS actor_person_id, ${e.actor?.lmsUserId ?? null}::text AS actor_lms_user_id,
+               ${e.actor?.role ?? null}::text AS actor_role, ${e.action}::text AS action, ${e.entity}::text AS entity,
+               ${entityId}::text AS entity_id, ${json(e.oldValue)}::jsonb AS old_value, ${json(e.newValue)}::jsonb AS new_value,
+               ${e.source}::text AS source, ${e.requestId ?? null}::text AS request_id, h.last_hash AS prev_hash
+        FROM h
+      ),
+      ins AS (
+        INSERT INTO audit_log (school_id, seq, at, actor_person_id, actor_lms_user_id, actor_role, action, entity, entity_id,
+                               old_value, new_value, source, request_id, prev_hash, hash)
+        SELECT school_id, seq, at, actor_person_id, actor_lms_user_id, actor_role, action, entity, entity_id, old_value, new_value,
+               source, request_id, prev_hash,
+               audit_hash(prev_hash, school_id, seq, at, actor_person_id, actor_lms_user_id, actor_role, action, entity, entity_id,
+                          old_value, new_value, source, request_id)
+        FROM v
+        RETURNING id, seq, hash
+      )
+      UPDATE audit_chain_head a SET last_seq = ins.seq, last_hash = ins.hash FROM ins WHERE a.school_id = ${e.schoolId}
+      RETURNING ins.id`.execute(trx);
+  let r = await append();
+  if (r.rows.length === 0) {
+    // The school's first record: create its chain head, then append.
+    await sql`INSERT INTO audit_chain_head (school_id, last_seq, last_hash) VALUES (${e.schoolId}, 0, ${GENESIS_HASH})
+              ON CONFLICT (school_id) DO NOTHING`.execute(trx);
+    r = await append();
+  }
+  return Number(r.rows[0]!.id);
 }

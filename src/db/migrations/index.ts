@@ -3,6 +3,7 @@ import * as m0001 from './0001_foundation';
 import * as m0002 from './0002_lti_store';
 import * as m0003 from './0003_school_structure';
 import * as m0004 from './0004_gradebook';
+import * as m0008 from './0008_audit_append_only';
 import * as m0005s from './0005_school_launch_roles';
 import * as m0007 from './0007_print_archive';
 
@@ -12,6 +13,7 @@ export const migrations: Record<string, Migration> = {
   '0002_lti_store': m0002,
   '0003_school_structure': m0003,
   '0004_gradebook': m0004,
+  '0008_audit_append_only': m0008,
   '0005_school_launch_roles': m0005s,
   '0007_print_archive': m0007,
 };
