@@ -22,6 +22,8 @@ import { studentRoutes } from './web/routes/student';
 import { createRosterService } from './roster/roster-service';
 import { rosterRoutes } from './web/routes/roster';
 import { courseSetupRoutes } from './web/routes/course-setup';
+import { printRoutes } from './web/routes/print';
+import { printPoolFromEnv } from './print/chromium-pool';
 import { schoolRoutes } from './web/routes/school';
 import { permissionsRoutes } from './web/routes/permissions';
 
@@ -105,6 +107,9 @@ export async function startServer(config: Config, database: Database, opts: { lo
   app.use(courseSetupRoutes(db));
   app.use(schoolRoutes(db));
   app.use(permissionsRoutes(db));
+  // Chromium browsers start lazily on the first print and are reused (src/print/chromium-pool.ts).
+  const printPool = printPoolFromEnv();
+  app.use(printRoutes(db, printPool));
   app.use((_req, _res, next) => next(new AppError('NOT_FOUND', 'not_found', 'Không tìm thấy trang.', 'Page not found.')));
   app.use(errorHandler(log));
 
@@ -125,6 +130,7 @@ export async function startServer(config: Config, database: Database, opts: { lo
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await lti.close();
+      await printPool.close();
     },
   };
 }

@@ -245,3 +245,22 @@ function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
     );
   });
 }
+
+/**
+ * The app's pool from the environment: PRINT_POOL_SIZE (2), PRINT_QUEUE_MAX (100), PRINT_TIMEOUT_MS
+ * (60000), CHROMIUM_PATH (/usr/bin/chromium). Read here because src/config belongs to another
+ * change; to be moved into config.ts (validated once at start) when that file is next touched.
+ */
+export function printPoolFromEnv(env: NodeJS.ProcessEnv = process.env): ChromiumPool {
+  const int = (v: string | undefined, d: number, min: number, max: number): number => {
+    const n = v === undefined || v === '' ? d : Number(v);
+    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`Invalid print setting ${v} (expected an integer ${min}–${max})`);
+    return n;
+  };
+  return new ChromiumPool({
+    size: int(env.PRINT_POOL_SIZE, 2, 1, 16),
+    maxQueue: int(env.PRINT_QUEUE_MAX, 100, 0, 10_000),
+    jobTimeoutMs: int(env.PRINT_TIMEOUT_MS, 60_000, 1_000, 600_000),
+    executablePath: defaultChromiumPath(env),
+  });
+}

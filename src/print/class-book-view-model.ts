@@ -462,7 +462,8 @@ export function subjectPages(ctx: Ctx, subj: ClassSubjectData, term: Term, opts:
     'no',
     ...nameCols(f),
     ...markCols.map((): ColWidth => 'mark'),
-    ...middle.map((): ColWidth => 'mark'),
+    // Word headers (ĐĐGgk, ĐĐGck) need the wider cell; TT58's "KT hk" fits a mark cell.
+    ...middle.map((): ColWidth => (f === 'TT58' && regime === 'TT58' ? 'mark' : 'avg')),
     ...Array.from({ length: tailLen }, (): ColWidth => 'avg'),
     ...(hasNote ? [opts.teacherSheet && f === 'TT22' ? ('flex' as ColWidth) : ('note' as ColWidth)] : []),
   ];
@@ -646,7 +647,7 @@ export function principalCheckPage(ctx: Ctx, months: readonly { year: number; mo
     type: 'grid',
     orientation: 'portrait',
     title: [f === 'TT22' ? 'NHẬN XÉT CỦA HIỆU TRƯỞNG VỀ SỬ DỤNG SỔ THEO DÕI VÀ ĐÁNH GIÁ HỌC SINH' : 'KIỂM TRA CỦA HIỆU TRƯỞNG VỀ SỬ DỤNG SỔ GỌI TÊN VÀ GHI ĐIỂM'],
-    cols: ['month', 'flex', 'text'],
+    cols: ['month', 'flex', 'sign'],
     header: [[{ text: 'Tháng' }, { text: 'Nhận xét' }, { text: 'Ký tên, đóng dấu' }]],
     rows: months.map((m, k) => ({ cells: [{ t: `${m.month}/${m.year}`, cls: 'c tall' }, { t: '' }, { t: '' }], left: false, groupEnd: k < months.length - 1 })),
     correctionNote: null,

@@ -6,7 +6,7 @@
 import type { Orientation, PaperSize } from './layout';
 
 /** Column width classes; the widths themselves live in views/print/_style.ejs. */
-export type ColWidth = 'no' | 'fam' | 'given' | 'name' | 'mark' | 'avg' | 'day' | 'tot' | 'note' | 'date' | 'short' | 'text' | 'month' | 'flex';
+export type ColWidth = 'no' | 'fam' | 'given' | 'name' | 'mark' | 'avg' | 'day' | 'tot' | 'note' | 'date' | 'short' | 'text' | 'month' | 'sign' | 'flex';
 
 export interface HeaderCell {
   readonly text: string;
