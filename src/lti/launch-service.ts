@@ -91,44 +91,55 @@ export async function acceptLaunch(db: Kysely<DB>, f: LaunchFacts, opts: { sessi
 type Trx = Parameters<Parameters<ReturnType<Kysely<DB>['transaction']>['execute']>[0]>[0];
 
 async function upsertPerson(trx: Trx, schoolId: number, deploymentId: number, f: LaunchFacts): Promise<number> {
+  const display = (family: string, given: string) => [family, given].filter(Boolean).join(' ');
+  // Insert first: the roster sync may be creating the same person at this very moment.
+  const created = await trx
+    .insertInto('person')
+    .values({
+      school_id: schoolId,
+      deployment_id: deploymentId,
+      lms_user_id: f.sub,
+      family_name: f.familyName ?? '',
+      given_name: f.givenName ?? '',
+      display_name: display(f.familyName ?? '', f.givenName ?? ''),
+      email: f.email,
+      person_code: f.personCode,
+    })
+    .onConflict((oc) => oc.columns(['deployment_id', 'lms_user_id']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (created) {
+    await appendAudit(trx, {
+      schoolId,
+      actor: { personId: created.id, lmsUserId: f.sub, role: 'lti' },
+      action: 'person.create',
+      entity: 'person',
+      entityId: created.id,
+      newValue: { family_name: f.familyName ?? '', given_name: f.givenName ?? '', person_code: f.personCode },
+      source: 'launch',
+    });
+    return Number(created.id);
+  }
   const existing = await trx
     .selectFrom('person')
     .select(['id', 'family_name', 'given_name', 'email', 'person_code'])
     .where('deployment_id', '=', deploymentId)
     .where('lms_user_id', '=', f.sub)
     .forUpdate()
-    .executeTakeFirst();
+    .executeTakeFirstOrThrow();
   // A platform may withhold names or email (privacy settings): keep what we know.
   const next = {
-    family_name: f.familyName ?? existing?.family_name ?? '',
-    given_name: f.givenName ?? existing?.given_name ?? '',
-    email: f.email ?? existing?.email ?? null,
-    person_code: f.personCode ?? existing?.person_code ?? null,
+    family_name: f.familyName ?? existing.family_name,
+    given_name: f.givenName ?? existing.given_name,
+    email: f.email ?? existing.email,
+    person_code: f.personCode ?? existing.person_code,
   };
-  const display = [next.family_name, next.given_name].filter(Boolean).join(' ');
-  if (!existing) {
-    const row = await trx
-      .insertInto('person')
-      .values({ school_id: schoolId, deployment_id: deploymentId, lms_user_id: f.sub, ...next, display_name: display })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await appendAudit(trx, {
-      schoolId,
-      actor: { personId: row.id, lmsUserId: f.sub, role: 'lti' },
-      action: 'person.create',
-      entity: 'person',
-      entityId: row.id,
-      newValue: { family_name: next.family_name, given_name: next.given_name, person_code: next.person_code },
-      source: 'launch',
-    });
-    return Number(row.id);
-  }
   const changed =
     existing.family_name !== next.family_name || existing.given_name !== next.given_name || existing.email !== next.email || existing.person_code !== next.person_code;
   if (changed) {
     await trx
       .updateTable('person')
-      .set({ ...next, display_name: display, updated_at: new Date() })
+      .set({ ...next, display_name: display(next.family_name, next.given_name), updated_at: new Date() })
       .where('id', '=', existing.id)
       .execute();
     await appendAudit(trx, {

@@ -1,5 +1,5 @@
 import type { Browser } from 'puppeteer-core';
-import { startHarness, seedFixtureCourse, type Harness } from '../support/harness';
+import { startHarness, seedFixtureCourse, linkFixtureCourse, type Harness } from '../support/harness';
 import { launchBrowser, waitForFrame } from '../support/browser';
 
 /**
@@ -13,6 +13,7 @@ let browser: Browser;
 beforeAll(async () => {
   h = await startHarness();
   seedFixtureCourse(h.platform);
+  await linkFixtureCourse(h);
   await h.db.db.insertInto('staff_designation').values({ school_id: h.schoolId, role: 'principal', person_code: 'HT001', lms_user_id: null }).execute();
   browser = await launchBrowser();
 });

@@ -112,3 +112,42 @@ export function seedFixtureCourse(p: TestPlatform, toolClientId = TOOL_CLIENT_ID
   p.addCategoryManager('10');
   p.addActivity('2', { toolClientId, instanceId: '1', cmid: '3', title: 'Sổ điểm điện tử', gradeMax: 10, custom: { activity_param: 'hello', lop: '6A' } });
 }
+
+/**
+ * Links the fixture course (context "2", 6A-TOAN) to a class and subject of school year
+ * 2024-2025, as a teacher would on first launch, so launches land on the home page.
+ */
+export async function linkFixtureCourse(h: Harness, opts: { teacherLmsUserId?: string } = {}): Promise<{ classId: number; classSubjectId: number; courseLinkId: number }> {
+  const db = h.db.db;
+  const year = await db
+    .insertInto('school_year')
+    .values({ school_id: h.schoolId, name: '2024-2025', start_date: '2024-09-05', end_date: '2025-05-31', regime_overrides: JSON.stringify({}) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  await db
+    .insertInto('term')
+    .values([
+      { school_year_id: year.id, code: 'HK1', start_date: '2024-09-05', end_date: '2025-01-11' },
+      { school_year_id: year.id, code: 'HK2', start_date: '2025-01-13', end_date: '2025-05-31' },
+    ])
+    .execute();
+  const klass = await db.insertInto('class').values({ school_id: h.schoolId, school_year_id: year.id, name: '6A', grade: 6, homeroom_person_id: null }).returning('id').executeTakeFirstOrThrow();
+  const subject = await db.insertInto('subject').values({ school_id: h.schoolId, code: 'TOAN', name: 'Toán' }).returning('id').executeTakeFirstOrThrow();
+  const dep = await db.selectFrom('lti_deployment').select('id').where('school_id', '=', h.schoolId).where('deployment_id', '=', h.deploymentId).executeTakeFirstOrThrow();
+  const link = await db
+    .insertInto('course_link')
+    .values({ school_id: h.schoolId, deployment_id: dep.id, context_id: '2', context_label: '6A-TOAN', context_title: 'Lop 6A - Toan', course_idnumber: '2024-2025-6A-TOAN', custom: JSON.stringify({}), class_id: klass.id })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  let teacherId: number | null = null;
+  if (opts.teacherLmsUserId) {
+    const p = await db.selectFrom('person').select('id').where('lms_user_id', '=', opts.teacherLmsUserId).executeTakeFirst();
+    teacherId = p ? Number(p.id) : null;
+  }
+  const cs = await db
+    .insertInto('class_subject')
+    .values({ class_id: klass.id, subject_id: subject.id, teacher_person_id: teacherId, assessment: 'scored', periods_per_week: null, periods_per_year: 140, course_link_id: link.id })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { classId: Number(klass.id), classSubjectId: Number(cs.id), courseLinkId: Number(link.id) };
+}

@@ -1,4 +1,4 @@
-import { startHarness, seedFixtureCourse, type Harness } from '../support/harness';
+import { startHarness, seedFixtureCourse, linkFixtureCourse, type Harness } from '../support/harness';
 
 /**
  * Full launches through real HTTP: our Moodle-true platform (test/support/platform) signs with
@@ -9,6 +9,7 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
   seedFixtureCourse(h.platform);
+  await linkFixtureCourse(h);
   // The school designates its principal by Moodle idnumber: a category manager launches as Instructor.
   await h.db.db.insertInto('staff_designation').values({ school_id: h.schoolId, role: 'principal', person_code: 'HT001', lms_user_id: null }).execute();
 });

@@ -36,7 +36,7 @@ export function homeRoutes(db: Kysely<DB>, hooks: HomeHooks = {}): Router {
       const homeroomClasses = await db
         .selectFrom('class')
         .innerJoin('school_year', 'school_year.id', 'class.school_year_id')
-        .select(['class.name', 'school_year.name as year'])
+        .select(['class.id', 'class.name', 'school_year.name as year'])
         .where('class.homeroom_person_id', '=', s.personId)
         .where('school_year.status', '=', 'open')
         .execute();
@@ -44,7 +44,7 @@ export function homeRoutes(db: Kysely<DB>, hooks: HomeHooks = {}): Router {
         .selectFrom('class_subject')
         .innerJoin('class', 'class.id', 'class_subject.class_id')
         .innerJoin('subject', 'subject.id', 'class_subject.subject_id')
-        .select(['class.name as class_name', 'subject.name as subject_name'])
+        .select(['class_subject.id as class_subject_id', 'class.name as class_name', 'subject.name as subject_name'])
         .where('class_subject.teacher_person_id', '=', s.personId)
         .orderBy('class.name')
         .orderBy('subject.name')
