@@ -10,6 +10,7 @@ const BENCHES: Array<[string, () => Promise<BenchResult>]> = [
   ['launch', async () => (require('./launch.bench') as typeof import('./launch.bench')).benchLaunch()],
   ['grid', async () => (require('./grid.bench') as typeof import('./grid.bench')).benchGrid()],
   ['audit', async () => (require('./audit.bench') as typeof import('./audit.bench')).benchAudit()],
+  ['print', async () => (require('./print.bench') as typeof import('./print.bench')).benchPrint()],
 ];
 
 async function main(): Promise<void> {
