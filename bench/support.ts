@@ -61,3 +61,34 @@ export interface BenchResult {
   name: string;
   lines: string[];
 }
+
+/** Starts bench/serve.ts in a child process on the given config and database; resolves when listening. */
+export async function spawnServer(config: Config, databaseUrl: string): Promise<{ stop(): Promise<void> }> {
+  const { spawn } = await import('node:child_process');
+  const prof = process.env.BENCH_SERVER_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_SERVER_PROFILE}`] : [];
+  const child = spawn(process.execPath, [...prof, '-r', 'ts-node/register/transpile-only', path.join(__dirname, 'serve.ts')], {
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      PORT: String(config.port),
+      HOST: config.host,
+      PUBLIC_URL: config.publicUrl,
+      LTI_ENCRYPTION_KEY: config.ltiEncryptionKey,
+      LTI_KEK: config.ltiKek.toString('base64'),
+      SODIEM_DEMO: 'false',
+      DATABASE_URL: databaseUrl,
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout!.on('data', (d) => String(d).includes('READY') && resolve());
+    child.once('exit', (code) => reject(new Error(`bench server exited (${code})`)));
+  });
+  return {
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.once('exit', () => resolve());
+        child.kill('SIGTERM');
+      }),
+  };
+}
