@@ -3,6 +3,7 @@ import type { DB } from '../db/schema';
 import { appendAudit } from '../audit/audit-log';
 import { registerPlatform } from '../lti/platform-registry';
 import { LTI_MOUNT, type LtijsProvider } from '../lti/provider';
+import { seedDemoScores } from './demo-scores';
 import { DEMO_ASSIGNMENTS, DEMO_PRINCIPAL, DEMO_SUBJECTS, DEMO_TEACHERS, DEMO_YEAR, demoClasses, type DemoPerson } from './demo-data';
 
 /** The slice of the test platform (test/support/platform) that the demo needs. */
@@ -182,6 +183,7 @@ export async function seedDemoSchool(db: Kysely<DB>, lti: LtijsProvider, lmsUrl:
     }
     await appendAudit(trx, { schoolId, action: 'demo.seed', entity: 'school', entityId: schoolId, newValue: { classes: ['6A', '9A'], year: DEMO_YEAR.name }, source: 'system' });
   });
+  await seedDemoScores(db, schoolId);
   return { created: true };
 }
 
