@@ -47,22 +47,33 @@ export async function benchRules(): Promise<{ name: string; lines: string[] }> {
   const students = buildSchool(2000);
   // Warm-up on a slice so JIT compilation is not timed.
   for (const s of students.slice(0, 100)) computeStudentYear(s);
-  const t0 = process.hrtime.bigint();
+  // Three timed runs: the machine is shared, so report the best and the CPU time actually used.
   let chars = 0;
   const outcomes: Record<string, number> = {};
-  for (const s of students) {
-    const r = computeStudentYear(s);
-    chars += renderExplanationVi(r.explanation).length;
-    outcomes[r.outcome.outcome] = (outcomes[r.outcome.outcome] ?? 0) + 1;
+  const wall: number[] = [];
+  const cpu: number[] = [];
+  for (let run = 0; run < 3; run++) {
+    chars = 0;
+    for (const k of Object.keys(outcomes)) delete outcomes[k];
+    const c0 = process.cpuUsage();
+    const t0 = process.hrtime.bigint();
+    for (const s of students) {
+      const r = computeStudentYear(s);
+      chars += renderExplanationVi(r.explanation).length;
+      outcomes[r.outcome.outcome] = (outcomes[r.outcome.outcome] ?? 0) + 1;
+    }
+    wall.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    const c = process.cpuUsage(c0);
+    cpu.push((c.user + c.system) / 1000);
   }
-  const ns = process.hrtime.bigint() - t0;
-  const ms = Number(ns / 1000n) / 1000;
-  const perStudentUs = Number(ns / 1000n / BigInt(students.length));
+  const best = Math.min(...wall);
+  const ms = best.toFixed(0);
+  const perStudentUs = ((best * 1000) / students.length).toFixed(0);
   return {
     name: 'rules: whole-school year-end',
     lines: [
       `rules: 2000 students × 14 subjects (11 scored + 3 comment) × 10 assessments/semester, TT58, with explanations`,
-      `rules: total ${ms} ms on one core — ${perStudentUs} µs per student (target < 1000 ms)`,
+      `rules: best of 3 runs ${ms} ms wall on one core — ${perStudentUs} µs per student (target < 1000 ms); runs ${wall.map((w) => w.toFixed(0)).join(' / ')} ms wall, ${cpu.map((c) => c.toFixed(0)).join(' / ')} ms CPU`,
       `rules: outcomes ${JSON.stringify(outcomes)}; rendered explanation text ${chars} characters`,
     ],
   };
