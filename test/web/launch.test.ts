@@ -9,6 +9,9 @@ let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
   seedFixtureCourse(h.platform);
+  // A vice-principal whose Moodle manager role was given mod/lti:admin (not on the school's list).
+  h.platform.addUser({ id: '12', username: 'hp.tuan', givenName: 'Minh Tuấn', familyName: 'Hồ', email: 'tuan.ho@example.test', idnumber: 'HP001' });
+  h.platform.addCategoryManager('12', { ltiAdminCapability: true });
   await linkFixtureCourse(h);
   // The school designates its principal by Moodle idnumber: a category manager launches as Instructor.
   await h.db.db.insertInto('staff_designation').values({ school_id: h.schoolId, role: 'principal', person_code: 'HT001', lms_user_id: null }).execute();
@@ -79,6 +82,7 @@ describe('a launch per Moodle role becomes our session with the right Sổ Đi�
     ['launch-student-*.json (Learner)', '5', ['Học sinh']],
     ['launch-manager-category-*.json (Instructor; designated HT001 by the school)', '10', ['Hiệu trưởng', 'Giáo viên bộ môn']],
     ['launch-siteadmin-*.json (Administrator roles)', '2', ['Hiệu trưởng', 'Quản trị nhà trường']],
+    ['launch-manager-with-ltiadmin-cap-*.json (manager given mod/lti:admin → Administrator roles)', '12', ['Hiệu trưởng']],
   ];
   it.each(cases)('%s', async (_who, userId, labels) => {
     const { state, token } = await signedLaunch(userId);
