@@ -18,6 +18,7 @@ import { homeRoutes } from './web/routes/home';
 import { adminPlatformRoutes } from './web/routes/admin-platforms';
 import { adminStaffRoutes } from './web/routes/admin-staff';
 import { gridRoutes } from './web/routes/grid';
+import { attendanceRoutes } from './web/routes/attendance';
 import { studentRoutes } from './web/routes/student';
 import { createRosterService } from './roster/roster-service';
 import { rosterRoutes } from './web/routes/roster';
@@ -102,6 +103,7 @@ export async function startServer(config: Config, database: Database, opts: { lo
   app.use(adminPlatformRoutes(db, config, lti.provider));
   app.use(adminStaffRoutes(db));
   app.use(gridRoutes(db));
+  app.use(attendanceRoutes(db));
   app.use(studentRoutes(db));
   app.use(rosterRoutes(db, roster));
   app.use(courseSetupRoutes(db));

@@ -441,3 +441,112 @@ export interface PrintArchiveTables {
 
 // eslint-disable-next-line @typescript-eslint/no-empty-interface -- declaration merging into DB
 export interface DB extends PrintArchiveTables {}
+
+// ---------------------------------------------------------------------------------------------
+// Migration 0009_attendance_conduct_results (issue 6): roll-call, conduct, exemptions, overrides,
+// year-end decisions, re-tests, summer training.
+// ---------------------------------------------------------------------------------------------
+type DateCol = ColumnType<string, string, string>;
+
+export interface SchoolHolidayTable {
+  school_id: number;
+  day: DateCol;
+  label: Generated<string>;
+}
+
+export interface AttendanceTable {
+  id: Generated<number>;
+  enrolment_id: number;
+  day: DateCol;
+  session: 'sang' | 'chieu';
+  mark: 'P' | 'K';
+  main: Generated<boolean>;
+  version: Generated<number>;
+  updated_by: number | null;
+  updated_at: Generated<Date>;
+}
+
+export interface ConductTable {
+  id: Generated<number>;
+  enrolment_id: number;
+  term: 'HK1' | 'HK2' | 'CN';
+  regime: 'TT58' | 'TT58_TT26' | 'TT22';
+  level: string;
+  comment: Generated<string>;
+  version: Generated<number>;
+  updated_by: number | null;
+  updated_at: Generated<Date>;
+}
+
+export interface ExemptionTable {
+  id: Generated<number>;
+  enrolment_id: number;
+  subject_id: number;
+  scope: 'HK1' | 'HK2' | 'year' | 'practical';
+  dossier_ref: string;
+  valid_from: DateCol;
+  valid_to: DateCol;
+  requested_by: number;
+  approved_by: number | null;
+  approved_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: Generated<Date>;
+}
+
+export interface DisabilityOverrideTable {
+  id: Generated<number>;
+  enrolment_id: number;
+  learning: string;
+  outcome: 'promoted' | 'repeat' | 'retest' | 'summer-training';
+  reason: string;
+  dossier_ref: string;
+  approved_by: number;
+  approved_at: Generated<Date>;
+}
+
+export interface YearDecisionTable {
+  id: Generated<number>;
+  class_id: number;
+  school_year_id: number;
+  round: 'main' | 'after_retest';
+  state: 'proposed' | 'approved' | 'reopened';
+  payload: Json<Record<string, unknown>>;
+  options: Json<Record<string, unknown>>;
+  proposed_by: number;
+  proposed_at: Generated<Date>;
+  approved_by: number | null;
+  approved_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  frozen_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  version: Generated<number>;
+}
+
+export interface RetestScoreTable {
+  id: Generated<number>;
+  enrolment_id: number;
+  subject_id: number;
+  tenths: number | null;
+  rating: 'D' | 'CD' | null;
+  entered_by: number;
+  entered_at: Generated<Date>;
+}
+
+export interface SummerTrainingTable {
+  enrolment_id: number;
+  completed: boolean;
+  re_evaluated: string | null;
+  entered_by: number;
+  entered_at: Generated<Date>;
+}
+
+export interface ResultsTables {
+  school_holiday: SchoolHolidayTable;
+  attendance: AttendanceTable;
+  conduct: ConductTable;
+  exemption: ExemptionTable;
+  disability_override: DisabilityOverrideTable;
+  year_decision: YearDecisionTable;
+  retest_score: RetestScoreTable;
+  summer_training: SummerTrainingTable;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-interface -- declaration merging into DB
+export interface DB extends ResultsTables {}

@@ -1,0 +1,41 @@
+/**
+ * The school-day rule used by roll-call: a day is a school day when it falls inside a term, on one of the
+ * school's weekdays (Monday–Saturday by default) and is not one of the school's holidays. Dates are plain
+ * 'YYYY-MM-DD' strings handled in UTC so the server's time zone cannot shift a day.
+ */
+import type { TermDates } from '../results/class-context';
+
+export const weekdayOf = (day: string): number => new Date(`${day}T00:00:00Z`).getUTCDay();
+
+export function termOf(day: string, terms: readonly TermDates[]): TermDates | null {
+  return terms.find((t) => t.start <= day && day <= t.end) ?? null;
+}
+
+export function isSchoolDay(day: string, terms: readonly TermDates[], weekdays: readonly number[], holidays: ReadonlySet<string>): boolean {
+  return termOf(day, terms) !== null && weekdays.includes(weekdayOf(day)) && !holidays.has(day);
+}
+
+/** Every day of a month 'YYYY-MM' as 'YYYY-MM-DD'. */
+export function daysOfMonth(month: string): string[] {
+  const [y, m] = month.split('-').map(Number) as [number, number];
+  const n = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return Array.from({ length: n }, (_, i) => `${month}-${String(i + 1).padStart(2, '0')}`);
+}
+
+/** Months 'YYYY-MM' a range of dates covers, in order. */
+export function monthsBetween(start: string, end: string): string[] {
+  const out: string[] = [];
+  let [y, m] = start.slice(0, 7).split('-').map(Number) as [number, number];
+  const last = end.slice(0, 7);
+  for (;;) {
+    const k = `${y}-${String(m).padStart(2, '0')}`;
+    out.push(k);
+    if (k >= last) break;
+    m += 1;
+    if (m > 12) { m = 1; y += 1; }
+  }
+  return out;
+}
+
+/** Whether the student belonged to the class that day (joined on or before it; left after it). */
+export const enrolledOn = (day: string, joinedOn: string, leftOn: string | null): boolean => joinedOn <= day && (leftOn === null || day < leftOn);
