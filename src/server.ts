@@ -27,6 +27,8 @@ import { printRoutes } from './web/routes/print';
 import { printPoolFromEnv } from './print/chromium-pool';
 import { schoolRoutes } from './web/routes/school';
 import { permissionsRoutes } from './web/routes/permissions';
+import { correctionRoutes } from './web/routes/corrections';
+import { auditRoutes } from './web/routes/audit';
 
 export const VIEWS_DIR = path.resolve(__dirname, '..', 'views');
 
@@ -112,6 +114,8 @@ export async function startServer(config: Config, database: Database, opts: { lo
   // Chromium browsers start lazily on the first print and are reused (src/print/chromium-pool.ts).
   const printPool = printPoolFromEnv();
   app.use(printRoutes(db, printPool));
+  app.use(correctionRoutes(db, printPool));
+  app.use(auditRoutes(db));
   app.use((_req, _res, next) => next(new AppError('NOT_FOUND', 'not_found', 'Không tìm thấy trang.', 'Page not found.')));
   app.use(errorHandler(log));
 

@@ -550,3 +550,65 @@ export interface ResultsTables {
 
 // eslint-disable-next-line @typescript-eslint/no-empty-interface -- declaration merging into DB
 export interface DB extends ResultsTables {}
+
+// ---------------------------------------------------------------------------------------------
+// Migration 0011_corrections (issue 8): the correction workflow's columns (merged into
+// CorrectionRequestTable), its transition history, witnesses, evidence and school settings.
+// ---------------------------------------------------------------------------------------------
+export interface CorrectionRequestTable {
+  confirmed_by: ColumnType<number | null, number | null | undefined, number | null>;
+  confirmed_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  decided_by: ColumnType<number | null, number | null | undefined, number | null>;
+  decided_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  decision_comment: ColumnType<string | null, string | null | undefined, string | null>;
+  applied_by: ColumnType<number | null, number | null | undefined, number | null>;
+  applied_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  applied_version: ColumnType<number | null, number | null | undefined, number | null>;
+  links: ColumnType<Record<string, unknown>, string | undefined, string>;
+}
+
+export interface CorrectionTransitionTable {
+  id: Generated<number>;
+  request_id: number;
+  from_state: string;
+  to_state: string;
+  action: string;
+  actor_person: number | null;
+  actor_role: string | null;
+  comment: Generated<string>;
+  at: Generated<Date>;
+}
+
+export interface CorrectionWitnessTable {
+  request_id: number;
+  person_id: number;
+  role: string;
+  witnessed_at: Generated<Date>;
+}
+
+export interface CorrectionEvidenceTable {
+  id: Generated<number>;
+  request_id: number;
+  mime: string;
+  byte_size: number;
+  sha256: string;
+  content: Buffer;
+  uploaded_by: number;
+  uploaded_at: Generated<Date>;
+}
+
+export interface CorrectionSettingTable {
+  school_id: number;
+  expiry_days: number | null;
+  updated_at: Generated<Date>;
+}
+
+export interface CorrectionTables {
+  correction_transition: CorrectionTransitionTable;
+  correction_witness: CorrectionWitnessTable;
+  correction_evidence: CorrectionEvidenceTable;
+  correction_setting: CorrectionSettingTable;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-interface -- declaration merging into DB
+export interface DB extends CorrectionTables {}

@@ -43,8 +43,9 @@ export async function requestCorrection(db: Kysely<DB>, session: Session, classS
   }
   const col = (await loadColumns(db, [ctx.id])).find((c) => c.id === input.columnId);
   if (!col) throw new AppError('GRID_FOREIGN_COLUMN', 'bad_request', 'Cột điểm này không thuộc lớp/môn đang mở.', 'This column does not belong to the open class subject.');
-  const enr = await db.selectFrom('enrolment').select('id').where('id', '=', input.enrolmentId).where('class_id', '=', ctx.classId).executeTakeFirst();
+  const enr = await db.selectFrom('enrolment').select(['id', 'left_on']).where('id', '=', input.enrolmentId).where('class_id', '=', ctx.classId).executeTakeFirst();
   if (!enr) throw new AppError('GRID_FOREIGN_STUDENT', 'bad_request', 'Học sinh này không thuộc lớp đang mở.', 'This student is not in the open class.');
+  if (enr.left_on !== null) throw new AppError('CORRECTION_STUDENT_LEFT', 'bad_request', 'Học sinh này đã chuyển đi/thôi học: không sửa điểm qua đề nghị.', 'The student has left the class.');
   const parsed = parseCell(input.value, col, ctx.regime);
   if (!parsed.ok) throw new AppError('GRID_INVALID_VALUE', 'bad_request', parsed.reasonVi, parsed.reasonEn, { cells: [{ columnId: input.columnId, enrolmentId: input.enrolmentId, reasonVi: parsed.reasonVi }] });
   const lock = lockFor(col, await loadUpdatePoints(db, [col.termId]), now);
@@ -70,6 +71,7 @@ export async function requestCorrection(db: Kysely<DB>, session: Session, classS
       })
       .returning('id')
       .executeTakeFirstOrThrow();
+    await trx.insertInto('correction_transition').values({ request_id: Number(row.id), from_state: '', to_state: 'requested', action: 'request', actor_person: session.personId, actor_role: 'subject_teacher', comment: input.reasonText.trim().slice(0, 1000) }).execute();
     await appendAudit(trx, {
       schoolId: ctx.schoolId,
       actor: { personId: session.personId, role: 'subject_teacher' },

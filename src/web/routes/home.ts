@@ -8,6 +8,7 @@ import { isStaff } from '../../auth/roles';
 import { isLinked, loadCourseLink } from '../../courses/course-setup';
 import { rememberStaffLaunch } from '../../roster/roster-sync';
 import type { RosterService } from '../../roster/roster-service';
+import { listForHome } from '../../corrections/correction-service';
 
 export interface HomeHooks {
   /** Throttled background roster sync for a linked course (never awaited: the page must not wait). */
@@ -49,7 +50,9 @@ export function homeRoutes(db: Kysely<DB>, hooks: HomeHooks = {}): Router {
         .orderBy('class.name')
         .orderBy('subject.name')
         .execute();
-      res.render('home', { title: 'Trang chính', me, nav: navFor(s.roles, '/home'), roles: s.roles, course, homeroomClasses, teaching, showRoster: courseLinked && isStaff(s.roles) });
+      // Issue 8: pending correction requests (homeroom teacher, principal) and the requester's outcomes.
+      const corrections = isStaff(s.roles) ? await listForHome(db, s) : null;
+      res.render('home', { title: 'Trang chính', me, nav: navFor(s.roles, '/home'), roles: s.roles, course, homeroomClasses, teaching, showRoster: courseLinked && isStaff(s.roles), corrections });
     } catch (e) {
       next(e);
     }

@@ -1,0 +1,320 @@
+import { execFileSync } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { startHarness, type Harness } from '../support/harness';
+import { seedGradebook, launchAs, auditCount, T_HOA, T_MINH, T_TUAN, P_LAN, STUDENTS, LEAVER, type GradebookFixture, type Client } from '../support/gradebook-factory';
+import { expireStale } from '../../src/corrections/correction-service';
+
+/**
+ * Issue 8 through real HTTP: request on a locked cell → homeroom confirmation → principal's
+ * decision → applying in one transaction → witnesses → minutes → audit trail. Expected averages
+ * are computed by hand in the comments.
+ */
+let h: Harness;
+let f: GradebookFixture;
+let hoa: Client; // subject teacher of Toán 6A (TT22) and Toán 7A (TT58)
+let tuan: Client; // homeroom teacher of 6A (and of 7A, set below)
+let lan: Client; // principal
+let minh: Client; // teacher, designated vice-principal
+
+interface Col { id: number; label: string; kind: string }
+interface View { columns: Col[]; rows: Array<{ enrolmentId: number; cells: Record<string, { text: string; version: number }>; averages: { terms: Record<string, { text: string | null }> } }> }
+
+async function view(c: Client, csId: number, term = 'HK1'): Promise<View> {
+  const res = await c.get(`/grid/${csId}?term=${term}`);
+  expect(res.status).toBe(200);
+  return (await res.json()) as View;
+}
+const col = (v: View, label: string) => v.columns.find((c) => c.label === label)!;
+async function post(c: Client, p: string, body: unknown = {}) {
+  const res = await c.post(p, body);
+  return { status: res.status, body: (await res.json()) as any };
+}
+async function getJson(c: Client, p: string) {
+  const res = await c.get(p);
+  return { status: res.status, body: (await res.json()) as any };
+}
+const scoreOf = (columnId: number, enrolmentId: number) => h.db.db.selectFrom('score').select(['tenths', 'version', 'source']).where('column_id', '=', columnId).where('enrolment_id', '=', enrolmentId).executeTakeFirst();
+const stateOf = async (id: number) => (await h.db.db.selectFrom('correction_request').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state;
+
+beforeAll(async () => {
+  h = await startHarness();
+  f = await seedGradebook(h);
+  await h.db.db.insertInto('staff_designation').values({ school_id: h.schoolId, role: 'vice_principal', person_code: T_MINH.idnumber, lms_user_id: null }).execute();
+  await h.db.db.updateTable('class').set({ homeroom_person_id: f.person.get(T_TUAN.id)! }).where('id', '=', f.class7A).execute();
+  [hoa, tuan, lan, minh] = await Promise.all([launchAs(h, T_HOA.id), launchAs(h, T_TUAN.id), launchAs(h, P_LAN.id), launchAs(h, T_MINH.id)]);
+  // The launches' course is linked to 6A, so /home renders instead of the course set-up.
+  await h.db.db.updateTable('course_link').set({ class_id: f.class6A }).where('school_id', '=', h.schoolId).execute();
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const binh = () => f.enrolment.get(STUDENTS[1]!.id)!;
+
+describe('TT22 class (Toán 6A): the full path', () => {
+  let gk: number;
+  let reqId: number;
+
+  it('marks entered before the deadline, then the mid-term column locks', async () => {
+    const v = await view(hoa, f.math6A);
+    const marks: Array<[string, string]> = [['ĐĐGtx 1', '8'], ['ĐĐGtx 2', '7'], ['ĐĐGtx 3', '9'], ['ĐĐGtx 4', '6'], ['ĐĐGgk', '7,5'], ['ĐĐGck', '8']];
+    const res = await post(hoa, `/grid/${f.math6A}/scores`, { changes: marks.map(([l, value]) => ({ columnId: col(v, l).id, enrolmentId: binh(), value, version: 0 })) });
+    expect(res.status).toBe(200);
+    // (8+7+9+6 + 2×7,5 + 3×8)/(4+5) = 69/9 = 7,67 → 7,7
+    expect(res.body.rows[0].terms.HK1.text).toBe('7,7');
+    gk = col(v, 'ĐĐGgk').id;
+    await h.db.db.insertInto('update_point').values({ term_id: f.terms.HK1, label: 'Giữa học kỳ I', deadline: new Date(Date.now() - 60_000), kinds: ['midterm'] }).execute();
+  });
+
+  it('bad requests are refused with a Vietnamese message and nothing stored', async () => {
+    const before = await auditCount(h);
+    const v = await view(hoa, f.math6A);
+    const unlocked = await post(hoa, `/grid/${f.math6A}/corrections`, { columnId: col(v, 'ĐĐGck').id, enrolmentId: binh(), value: '9', reasonCode: 'entry_error', reasonText: '' });
+    expect(unlocked.body.error.code).toBe('GRID_NOT_LOCKED');
+    const invalid = await post(hoa, `/grid/${f.math6A}/corrections`, { columnId: gk, enrolmentId: binh(), value: '11', reasonCode: 'entry_error', reasonText: '' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error.code).toBe('GRID_INVALID_VALUE');
+    const leaver = await post(hoa, `/grid/${f.math6A}/corrections`, { columnId: gk, enrolmentId: f.enrolment.get(LEAVER.id)!, value: '9', reasonCode: 'entry_error', reasonText: '' });
+    expect(leaver.body.error.code).toBe('CORRECTION_STUDENT_LEFT');
+    expect(leaver.body.error.message).toMatch(/đã chuyển đi/);
+    expect(await auditCount(h)).toBe(before);
+    expect(Number((await h.db.db.selectFrom('correction_request').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)).toBe(0);
+  });
+
+  it('the teacher requests 7,5 → 9 with a reason; the preview shows the semester average changing', async () => {
+    const res = await post(hoa, `/grid/${f.math6A}/corrections`, { columnId: gk, enrolmentId: binh(), value: '9', reasonCode: 'regrade', reasonText: 'Phúc khảo bài giữa kỳ' });
+    expect(res.status).toBe(201);
+    reqId = res.body.id;
+    const d = await getJson(hoa, `/corrections/${reqId}`);
+    expect(d.body).toMatchObject({ state: 'requested', oldText: '7,5', newText: '9' });
+    // after: (8+7+9+6 + 2×9 + 3×8)/9 = 72/9 = 8,0
+    expect(d.body.impact.lines[0]).toMatchObject({ before: '7,7', after: '8,0', changed: true });
+    expect(d.body.actions).toEqual(['withdraw']);
+  });
+
+  it('evidence: a PNG photo stored with its SHA-256; a text file is refused', async () => {
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('fake-png-body')]);
+    const up = await fetch(`${h.toolUrl}/corrections/${reqId}/evidence`, { method: 'POST', headers: { cookie: hoa.cookie, 'x-csrf-token': hoa.csrf, 'content-type': 'image/png', accept: 'application/json' }, body: png });
+    expect(up.status).toBe(201);
+    const { sha256 } = (await up.json()) as { sha256: string };
+    expect(sha256).toBe(require('node:crypto').createHash('sha256').update(png).digest('hex'));
+    const bad = await fetch(`${h.toolUrl}/corrections/${reqId}/evidence`, { method: 'POST', headers: { cookie: hoa.cookie, 'x-csrf-token': hoa.csrf, 'content-type': 'application/octet-stream', accept: 'application/json' }, body: 'hello' });
+    expect(((await bad.json()) as any).error.code).toBe('CORRECTION_BAD_EVIDENCE');
+  });
+
+  it('the principal cannot approve before the homeroom confirmation; the requester cannot confirm or approve their own', async () => {
+    const early = await post(lan, `/corrections/${reqId}/approve`);
+    expect(early.status).toBe(409);
+    expect(early.body.error.code).toBe('CORRECTION_NOT_CONFIRMED');
+    expect(early.body.error.message).toMatch(/chủ nhiệm chưa xác nhận/);
+    expect((await post(hoa, `/corrections/${reqId}/confirm`)).body.error.code).toBe('CORRECTION_SELF_APPROVAL');
+    expect(await stateOf(reqId)).toBe('requested');
+  });
+
+  it('the homeroom teacher sees it on the home page and confirms', async () => {
+    const home = await (await tuan.get('/home', 'html')).text();
+    expect(home).toContain(`/corrections/${reqId}`);
+    const r = await post(tuan, `/corrections/${reqId}/confirm`);
+    expect(r.body.state).toBe('confirmed');
+    // A second confirm is refused (the state moved on).
+    expect((await post(tuan, `/corrections/${reqId}/confirm`)).body.error.code).toBe('CORRECTION_BAD_TRANSITION');
+  });
+
+  it('approving one\'s own request is refused; the homeroom teacher cannot approve; a reject needs a comment', async () => {
+    expect((await post(hoa, `/corrections/${reqId}/approve`)).body.error.code).toBe('CORRECTION_SELF_APPROVAL');
+    expect((await post(tuan, `/corrections/${reqId}/approve`)).status).toBe(403);
+    expect((await post(lan, `/corrections/${reqId}/reject`, { comment: '' })).body.error.code).toBe('CORRECTION_COMMENT_REQUIRED');
+    expect(await stateOf(reqId)).toBe('confirmed');
+  });
+
+  it('the principal sees it on the home page, approves, then applies: score, version, audit, links in one transaction', async () => {
+    const home = await (await lan.get('/home', 'html')).text();
+    expect(home).toContain(`/corrections/${reqId}`);
+    expect((await post(lan, `/corrections/${reqId}/approve`, { comment: 'Đồng ý theo kết quả phúc khảo' })).body.state).toBe('approved');
+    const audits = await auditCount(h, 'score.correct');
+    const r = await post(lan, `/corrections/${reqId}/apply`);
+    expect(r.status).toBe(200);
+    expect(r.body.state).toBe('applied');
+    expect(await scoreOf(gk, binh())).toEqual({ tenths: 90, version: 2, source: 'correction' });
+    expect(await auditCount(h, 'score.correct')).toBe(audits + 1);
+    expect(r.body.links.scoreVersion).toBe(2);
+    expect(r.body.links.recomputed[0]).toMatchObject({ before: '7,7', after: '8,0' });
+    // Hooks for the concurrent work, recorded on the correction.
+    expect(r.body.links.yearDecision.status).toMatch(/year_decision|flagged|unchanged/);
+    expect(r.body.links.lmsPush.status).toBeDefined();
+    // The grid shows the new average.
+    const v = await view(tuan, f.math6A);
+    expect(v.rows.find((x) => x.enrolmentId === binh())!.averages.terms.HK1!.text).toBe('8,0');
+  });
+
+  it('applying twice is refused, nothing changes', async () => {
+    const audits = await auditCount(h);
+    const r = await post(lan, `/corrections/${reqId}/apply`);
+    expect(r.status).toBe(409);
+    expect(r.body.error.code).toBe('CORRECTION_ALREADY_APPLIED');
+    expect(await auditCount(h)).toBe(audits);
+    expect((await scoreOf(gk, binh()))!.version).toBe(2);
+  });
+
+  it('the requester sees the outcome on the home page', async () => {
+    const home = await (await hoa.get('/home', 'html')).text();
+    expect(home).toContain(`/corrections/${reqId}`);
+    expect(home).toContain('Đã sửa điểm');
+  });
+
+  it('witnesses: principal and requester confirm; the homeroom teacher is not a witness', async () => {
+    expect((await post(lan, `/corrections/${reqId}/witness`)).status).toBe(200);
+    expect((await post(hoa, `/corrections/${reqId}/witness`)).status).toBe(200);
+    expect((await post(tuan, `/corrections/${reqId}/witness`)).status).toBe(403);
+    expect((await post(lan, `/corrections/${reqId}/witness`)).body.error.code).toBe('CORRECTION_ALREADY_WITNESSED');
+    const d = await getJson(lan, `/corrections/${reqId}`);
+    expect(d.body.witnesses.map((w: any) => w.role).sort()).toEqual(['principal', 'requester']);
+  });
+
+  it('minutes: HTML lists old/new values, reason, people; the PDF is archived once', async () => {
+    const html = await (await lan.get(`/corrections/${reqId}/minutes`, 'html')).text();
+    for (const s of ['BIÊN BẢN SỬA ĐIỂM', '7,5', '9', 'Chấm lại / phúc khảo', 'Phúc khảo bài giữa kỳ', 'Trần Thị Hoa', 'Hoàng Anh Tuấn', 'Vũ Thị Lan']) expect(html).toContain(s);
+    const res = await lan.get(`/corrections/${reqId}/minutes.pdf`);
+    expect(res.status).toBe(200);
+    const pdf = Buffer.from(await res.arrayBuffer());
+    expect(pdf.subarray(0, 4).toString()).toBe('%PDF');
+    const dir = mkdtempSync(path.join(tmpdir(), 'minutes-'));
+    writeFileSync(path.join(dir, 'm.pdf'), pdf);
+    const text = execFileSync('pdftotext', ['-layout', path.join(dir, 'm.pdf'), '-']).toString();
+    expect(text).toContain('BIÊN BẢN SỬA ĐIỂM');
+    expect(text).toContain('Phúc khảo bài giữa kỳ');
+    await lan.get(`/corrections/${reqId}/minutes.pdf`);
+    const archived = await h.db.db.selectFrom('print_archive').select('id').where('kind', '=', 'correction_minutes').execute();
+    expect(archived).toHaveLength(1);
+  }, 60_000);
+
+  it('a stale request (another correction changed the same cell) is refused', async () => {
+    // Two requests on the same cell, both made at version 2.
+    const a = (await post(hoa, `/grid/${f.math6A}/corrections`, { columnId: gk, enrolmentId: binh(), value: '8', reasonCode: 'entry_error', reasonText: '' })).body.id;
+    const b = (await post(hoa, `/grid/${f.math6A}/corrections`, { columnId: gk, enrolmentId: binh(), value: '6', reasonCode: 'entry_error', reasonText: '' })).body.id;
+    for (const id of [a, b]) expect((await post(tuan, `/corrections/${id}/confirm`)).body.state).toBe('confirmed');
+    expect((await post(lan, `/corrections/${a}/approve`)).body.state).toBe('approved');
+    expect((await post(lan, `/corrections/${a}/apply`)).body.state).toBe('applied');
+    const audits = await auditCount(h);
+    const stale = await post(lan, `/corrections/${b}/approve`);
+    expect(stale.status).toBe(409);
+    expect(stale.body.error.code).toBe('CORRECTION_STALE');
+    expect(stale.body.error.message).toMatch(/lúc gửi: "9", hiện tại: "8"/);
+    expect(await auditCount(h)).toBe(audits);
+    expect(await stateOf(b)).toBe('confirmed');
+    expect((await scoreOf(gk, binh()))!.tenths).toBe(80);
+  });
+
+  it('the requester withdraws; nobody else can', async () => {
+    const id = (await post(hoa, `/grid/${f.math6A}/corrections`, { columnId: gk, enrolmentId: binh(), value: '7', reasonCode: 'entry_error', reasonText: '' })).body.id;
+    expect((await post(tuan, `/corrections/${id}/withdraw`)).status).toBe(403);
+    expect((await post(hoa, `/corrections/${id}/withdraw`)).body.state).toBe('withdrawn');
+  });
+
+  it('expiry: a request nobody acted on for the school\'s configured days expires', async () => {
+    const id = (await post(hoa, `/grid/${f.math6A}/corrections`, { columnId: gk, enrolmentId: binh(), value: '7', reasonCode: 'entry_error', reasonText: '' })).body.id;
+    await h.db.db.insertInto('correction_setting').values({ school_id: h.schoolId, expiry_days: 7 }).execute();
+    expect(await expireStale(h.db.db, h.schoolId)).toBe(0);
+    await h.db.db.updateTable('correction_request').set({ updated_at: new Date(Date.now() - 8 * 86_400_000) }).where('id', '=', id).execute();
+    expect(await expireStale(h.db.db, h.schoolId)).toBe(1);
+    expect(await stateOf(id)).toBe('expired');
+    expect(await auditCount(h, 'correction.expire')).toBe(1);
+  });
+});
+
+describe('TT58 class (Toán 7A): delegation to the vice-principal', () => {
+  let hk: number;
+  let reqId: number;
+  const e7 = async () => Number((await h.db.db.selectFrom('enrolment').select('id').where('class_id', '=', f.class7A).where('person_id', '=', f.person.get(STUDENTS[0]!.id)!).executeTakeFirstOrThrow()).id);
+
+  it('marks, lock of the semester test, request 6 → 8: the semester average moves 6,5 → 7,0', async () => {
+    const v = await view(hoa, f.math7A);
+    const e = await e7();
+    const marks: Array<[string, string]> = [['Miệng', '8'], ['15 phút 1', '7'], ['15 phút 2', '7'], ['15 phút 3', '7'], ['1 tiết 1', '6'], ['1 tiết 2', '6'], ['Học kỳ', '6']];
+    const res = await post(hoa, `/grid/${f.math7A}/scores`, { changes: marks.map(([l, value]) => ({ columnId: col(v, l).id, enrolmentId: e, value, version: 0 })) });
+    expect(res.status).toBe(200);
+    // TT58: (8+7+7+7 + 2×(6+6) + 3×6)/(4 + 2×2 + 3) = (29+24+18)/11 = 71/11 = 6,45 → 6,5
+    expect(res.body.rows[0].terms.HK1.text).toBe('6,5');
+    hk = col(v, 'Học kỳ').id;
+    await h.db.db.insertInto('update_point').values({ term_id: f.terms.HK1, label: 'Cuối học kỳ I', deadline: new Date(Date.now() - 60_000), kinds: ['final'] }).execute();
+    const r = await post(hoa, `/grid/${f.math7A}/corrections`, { columnId: hk, enrolmentId: e, value: '8', reasonCode: 'entry_error', reasonText: '' });
+    expect(r.status).toBe(201);
+    reqId = r.body.id;
+    // after: (29+24+3×8)/11 = 77/11 = 7,0
+    expect((await getJson(hoa, `/corrections/${reqId}`)).body.impact.lines[0]).toMatchObject({ before: '6,5', after: '7,0', changed: true });
+    expect((await post(tuan, `/corrections/${reqId}/confirm`)).body.state).toBe('confirmed');
+  });
+
+  it('without delegation the vice-principal may not approve; with the school\'s rule they may', async () => {
+    const no = await post(minh, `/corrections/${reqId}/approve`);
+    expect(no.status).toBe(403);
+    expect(no.body.error.code).toBe('CORRECTION_NOT_PERMITTED');
+    await h.db.db.insertInto('school_permission').values({ school_id: h.schoolId, action: 'correction.approve', roles: ['principal', 'vice_principal'] }).execute();
+    expect((await post(minh, `/corrections/${reqId}/approve`)).body.state).toBe('approved');
+    const applied = await post(minh, `/corrections/${reqId}/apply`);
+    expect(applied.body.state).toBe('applied');
+    expect((await scoreOf(hk, await e7()))!.tenths).toBe(80);
+    const e = await e7();
+    const v = await view(tuan, f.math7A);
+    expect(v.rows.find((x) => x.enrolmentId === e)!.averages.terms.HK1!.text).toBe('7,0');
+    expect((await getJson(lan, `/corrections/${reqId}`)).body.history.map((x: any) => x.action)).toEqual(['request', 'confirm', 'approve', 'apply']);
+  });
+});
+
+describe('audit trail and verifier', () => {
+  it('a delete-and-re-enter of a cell shows as one net change', async () => {
+    const v = await view(hoa, f.math6A);
+    const c = col(v, 'ĐĐGtx 1');
+    const cell = v.rows.find((r) => r.enrolmentId === binh())!.cells[String(c.id)]!;
+    expect(cell.text).toBe('8');
+    expect((await post(hoa, `/grid/${f.math6A}/scores`, { changes: [{ columnId: c.id, enrolmentId: binh(), value: '', version: cell.version }] })).status).toBe(200);
+    expect((await post(hoa, `/grid/${f.math6A}/scores`, { changes: [{ columnId: c.id, enrolmentId: binh(), value: '8,5', version: cell.version + 1 }] })).status).toBe(200);
+    const t = await getJson(lan, `/audit?class=${f.class6A}&student=${f.person.get(STUDENTS[1]!.id)}`);
+    const net = t.body.rows.filter((r: any) => r.action === 'score.net_change');
+    expect(net).toHaveLength(1);
+    expect(net[0]).toMatchObject({ oldText: '8', newText: '8,5', columnLabel: 'ĐĐGtx 1' });
+    expect(net[0].mergedSeqs).toHaveLength(2);
+  });
+
+  it('filters by teacher and subject; the correction is in the trail; a teacher may not read it', async () => {
+    const byHoa = await getJson(lan, `/audit?teacher=${f.person.get(T_HOA.id)}`);
+    expect(byHoa.body.rows.length).toBeGreaterThan(0);
+    expect(byHoa.body.rows.every((r: any) => r.actorId === f.person.get(T_HOA.id))).toBe(true);
+    const corr = await getJson(lan, `/audit?class=${f.class6A}`);
+    expect(corr.body.rows.some((r: any) => r.action === 'score.correct' && r.oldText === '7,5' && r.newText === '9')).toBe(true);
+    expect((await hoa.get('/audit')).status).toBe(403);
+  });
+
+  it('CSV download: UTF-8 with BOM, Vietnamese headers', async () => {
+    const res = await lan.get(`/audit.csv?class=${f.class6A}`);
+    expect(res.status).toBe(200);
+    const buf = Buffer.from(await res.arrayBuffer());
+    expect([...buf.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+    const text = buf.toString('utf8');
+    expect(text).toContain('Thời gian,Người thực hiện');
+    expect(text).toContain('Sửa điểm theo đề nghị đã duyệt');
+  });
+
+  it('the verifier page names the first broken record after a direct UPDATE', async () => {
+    expect((await getJson(lan, '/audit/verify')).body.ok).toBe(true);
+    const html = await (await lan.get('/audit/verify', 'html')).text();
+    expect(html).toContain('Chuỗi nhật ký nguyên vẹn');
+    await sql.raw('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change').execute(h.db.db);
+    try {
+      await sql.raw(`UPDATE audit_log SET new_value = '{"tenths": 100}' WHERE school_id = ${h.schoolId} AND seq = 5`).execute(h.db.db);
+    } finally {
+      await sql.raw('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change').execute(h.db.db);
+    }
+    const bad = await getJson(lan, '/audit/verify');
+    expect(bad.body.ok).toBe(false);
+    expect(bad.body.breakVi).toMatch(/Bản ghi số 5 .*đã bị sửa/);
+  });
+
+  it('no personal data in the logs', () => {
+    const joined = h.logs.join('\n');
+    for (const p of [...STUDENTS, T_HOA]) expect(joined).not.toContain(p.familyName + ' ' + p.givenName);
+  });
+});
