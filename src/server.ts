@@ -27,6 +27,9 @@ import { printRoutes } from './web/routes/print';
 import { printPoolFromEnv } from './print/chromium-pool';
 import { schoolRoutes } from './web/routes/school';
 import { permissionsRoutes } from './web/routes/permissions';
+import { AgsClient } from './lms-sync/ags-client';
+import { OutboxWorker } from './lms-sync/worker';
+import { lmsSyncRoutes } from './web/routes/lms-sync';
 import { correctionRoutes } from './web/routes/corrections';
 import { auditRoutes } from './web/routes/audit';
 
@@ -111,6 +114,9 @@ export async function startServer(config: Config, database: Database, opts: { lo
   app.use(courseSetupRoutes(db));
   app.use(schoolRoutes(db));
   app.use(permissionsRoutes(db));
+  // LMS grade sync (issue 7): AGS client with timeouts + single-flight tokens, outbox worker below.
+  const agsClient = new AgsClient(lti.provider);
+  app.use(lmsSyncRoutes(db, agsClient));
   // Chromium browsers start lazily on the first print and are reused (src/print/chromium-pool.ts).
   const printPool = printPoolFromEnv();
   app.use(printRoutes(db, printPool));
@@ -120,6 +126,9 @@ export async function startServer(config: Config, database: Database, opts: { lo
   app.use(errorHandler(log));
 
   const stopHousekeeping = scheduleHousekeeping(db, store, 10 * 60_000, log);
+  // SODIEM_AGS_WORKER=off: tests that drive OutboxWorker.drainOnce() themselves.
+  const agsWorker = new OutboxWorker(db, agsClient, { log });
+  if (process.env.SODIEM_AGS_WORKER !== 'off') agsWorker.start(2_000);
   const server = http.createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -133,6 +142,7 @@ export async function startServer(config: Config, database: Database, opts: { lo
     url: `http://localhost:${port}`,
     async close() {
       stopHousekeeping();
+      await agsWorker.stop();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections?.();
       await lti.close();

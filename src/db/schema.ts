@@ -612,3 +612,62 @@ export interface CorrectionTables {
 
 // eslint-disable-next-line @typescript-eslint/no-empty-interface -- declaration merging into DB
 export interface DB extends CorrectionTables {}
+
+// ---------------------------------------------------------------------------------------------
+// Migration 0010_lms_sync (issue 7): LMS line items, the AGS score outbox, last sent timestamps.
+// ---------------------------------------------------------------------------------------------
+/** superseded: a newer value for the same (line item, student) was queued before this one could be retried. */
+export type AgsOutboxState = 'pending' | 'sending' | 'sent' | 'failed' | 'conflict' | 'superseded';
+
+export interface LmsLineItemTable {
+  id: Generated<number>;
+  class_subject_id: number;
+  column_id: number | null;
+  lineitem_url: string;
+  resource_id: Generated<string>;
+  tag: Generated<string>;
+  label: string;
+  score_maximum: ColumnType<string, number | string | undefined, number | string>;
+  ours: Generated<boolean>;
+  published: Generated<boolean>;
+  gone_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: Generated<Date>;
+}
+
+export interface AgsOutboxTable {
+  id: Generated<number>;
+  school_id: number;
+  class_subject_id: number;
+  column_id: number;
+  score_id: number | null;
+  enrolment_id: number;
+  lms_user_id: string;
+  lineitem_url: string;
+  payload: Json<Record<string, unknown>>;
+  state: ColumnType<AgsOutboxState, AgsOutboxState | undefined, AgsOutboxState>;
+  attempts: Generated<number>;
+  next_attempt_at: ColumnType<Date, Date | string | undefined, Date | string>;
+  locked_until: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  last_error_code: string | null;
+  last_error_message: string | null;
+  lms_result: ColumnType<Record<string, unknown> | null, string | null | undefined, string | null>;
+  sent_timestamp: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+  sent_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+}
+
+export interface AgsLastTimestampTable {
+  lineitem_url: string;
+  lms_user_id: string;
+  last_ts: Timestamp;
+}
+
+export interface LmsSyncTables {
+  lms_line_item: LmsLineItemTable;
+  ags_outbox: AgsOutboxTable;
+  ags_last_timestamp: AgsLastTimestampTable;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-interface -- declaration merging into DB
+export interface DB extends LmsSyncTables {}

@@ -15,6 +15,7 @@ import { displayCell, parseCell, sameValue, type CellValue } from './score-input
 import { averagesFor, cellMaps, regularWarning, subjectFacts } from './grid-view-model';
 import type { RowAverages } from './averages';
 import { gridErrors } from './errors';
+import { enqueueScorePush } from '../lms-sync/outbox';
 
 export interface CellChange {
   readonly columnId: number;
@@ -167,6 +168,9 @@ export async function saveScores(db: Kysely<DB>, session: Session, classSubjectI
         { conflicts },
       );
     }
+    // LMS grade sync (issue 7): queue the changed cells for the LMS in this same transaction; a no-op
+    // unless the column is published to a course with AGS (src/lms-sync/outbox.ts).
+    await enqueueScorePush(trx, out.filter((c) => c.changed));
     // Audit last: the school's chain head is locked only for the tail of the transaction.
     for (const a of audits) await appendAudit(trx, a);
     return out;

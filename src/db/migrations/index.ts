@@ -6,6 +6,7 @@ import * as m0004 from './0004_gradebook';
 import * as m0008 from './0008_audit_append_only';
 import * as m0005s from './0005_school_launch_roles';
 import * as m0007 from './0007_print_archive';
+import * as m0010 from './0010_lms_sync';
 import * as m0011 from './0011_corrections';
 import * as m0009 from './0009_attendance_conduct_results';
 
@@ -18,6 +19,7 @@ export const migrations: Record<string, Migration> = {
   '0008_audit_append_only': m0008,
   '0005_school_launch_roles': m0005s,
   '0007_print_archive': m0007,
+  '0010_lms_sync': m0010,
   '0011_corrections': m0011,
   '0009_attendance_conduct_results': m0009,
 };

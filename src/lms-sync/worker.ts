@@ -1,0 +1,259 @@
+/**
+ * The outbox worker. Each drain claims a batch of due rows with FOR UPDATE SKIP LOCKED and marks them
+ * `sending` with a lease (so several app processes never claim the same row), then sends them with
+ * bounded concurrency. Per row: refuse line items that are not ours → reserve a strictly increasing,
+ * never-future timestamp per (line item, user) → keep the LMS's existing comment → POST the score.
+ * Outcomes: sent; 409 → `conflict` with the LMS's current result re-read (never retried); 404 → the
+ * line item is marked gone; 400 → failed (not a learner); 429/5xx/timeout/network/malformed → retry with
+ * exponential backoff up to maxAttempts, then failed. Delivery is at-least-once only if a process dies
+ * between the LMS's 200 and our commit (the lease expires and the same value is re-sent with a newer
+ * timestamp — harmless); otherwise exactly once.
+ */
+import { sql, type Kysely } from 'kysely';
+import type { DB } from '../db/schema';
+import { AgsClient, type LmsResult } from './ags-client';
+import { AgsError, agsError } from './errors';
+import { loadCourseTarget, scoreFields, type CourseTarget } from './outbox';
+
+export interface WorkerOptions {
+  batchSize?: number;
+  concurrency?: number;
+  maxAttempts?: number;
+  /** Base of the exponential backoff (ms). */
+  backoffMs?: number;
+  leaseMs?: number;
+  log?: (line: string) => void;
+}
+
+export interface DrainResult {
+  claimed: number;
+  sent: number;
+  retried: number;
+  failed: number;
+  conflicts: number;
+  deferred: number;
+}
+
+interface Claimed {
+  id: number;
+  class_subject_id: number;
+  lms_user_id: string;
+  lineitem_url: string;
+  payload: Record<string, unknown>;
+  attempts: number;
+}
+
+export class OutboxWorker {
+  private readonly o: Required<Omit<WorkerOptions, 'log'>> & { log: (l: string) => void };
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<unknown> | null = null;
+
+  constructor(
+    private readonly db: Kysely<DB>,
+    readonly client: AgsClient,
+    opts: WorkerOptions = {},
+  ) {
+    this.o = {
+      batchSize: opts.batchSize ?? 100,
+      concurrency: opts.concurrency ?? 8,
+      maxAttempts: opts.maxAttempts ?? 6,
+      backoffMs: opts.backoffMs ?? 2_000,
+      leaseMs: opts.leaseMs ?? 120_000,
+      log: opts.log ?? (() => undefined),
+    };
+  }
+
+  /** Runs drainOnce every `intervalMs` (unref'd; never overlapping). */
+  start(intervalMs: number): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.drainUntilIdle()
+        .catch((e) => this.o.log(`[ags worker] ${e instanceof AgsError ? e.code : (e as Error)?.name ?? 'error'}`))
+        .finally(() => (this.running = null));
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+
+  async drainUntilIdle(maxRounds = 1000): Promise<DrainResult> {
+    const total: DrainResult = { claimed: 0, sent: 0, retried: 0, failed: 0, conflicts: 0, deferred: 0 };
+    for (let i = 0; i < maxRounds; i++) {
+      const r = await this.drainOnce();
+      for (const k of Object.keys(total) as Array<keyof DrainResult>) total[k] += r[k];
+      if (r.claimed === 0) break;
+    }
+    return total;
+  }
+
+  /** Claims one batch of due rows and sends them. */
+  async drainOnce(): Promise<DrainResult> {
+    const out: DrainResult = { claimed: 0, sent: 0, retried: 0, failed: 0, conflicts: 0, deferred: 0 };
+    const claimed = await this.claim();
+    out.claimed = claimed.length;
+    if (!claimed.length) return out;
+
+    const targets = new Map<number, Promise<CourseTarget>>();
+    const target = (csId: number) => {
+      let t = targets.get(csId);
+      if (!t) targets.set(csId, (t = loadCourseTarget(this.db, csId)));
+      return t;
+    };
+    const urls = [...new Set(claimed.map((c) => c.lineitem_url))];
+    const items = await this.db.selectFrom('lms_line_item').select(['lineitem_url', 'ours', 'gone_at', 'class_subject_id']).where('lineitem_url', 'in', urls).execute();
+    const itemBy = new Map(items.map((i) => [i.lineitem_url, i]));
+    // Existing LMS comments, read once per line item per drain (a score without comment erases it, §7).
+    const comments = new Map<string, Promise<Map<string, LmsResult>>>();
+    const resultsOf = (t: CourseTarget, url: string) => {
+      let p = comments.get(url);
+      if (!p) {
+        p = this.client.results(t, url).then((rs) => new Map(rs.map((r) => [r.userId, r])));
+        p.catch(() => comments.delete(url));
+        comments.set(url, p);
+      }
+      return p;
+    };
+
+    let next = 0;
+    const lane = async () => {
+      while (next < claimed.length) {
+        const row = claimed[next++]!;
+        const item = itemBy.get(row.lineitem_url);
+        try {
+          // Never touch a grade item the LMS did not give us / we did not create (moodle-lti-behaviour.md §7).
+          if (!item || !item.ours || Number(item.class_subject_id) !== Number(row.class_subject_id)) throw agsError('AGS_FOREIGN_LINEITEM', { retryable: false });
+          if (item.gone_at) throw agsError('AGS_LINEITEM_GONE', { retryable: false });
+          const t = await target(Number(row.class_subject_id));
+          const ts = await this.reserveTimestamp(row);
+          if (ts === null) {
+            out.deferred++;
+            continue;
+          }
+          const existing = (await resultsOf(t, row.lineitem_url)).get(row.lms_user_id);
+          const comment = existing?.comment ?? undefined;
+          await this.client.postScore(t, row.lineitem_url, {
+            userId: row.lms_user_id,
+            ...scoreFields(row.payload),
+            ...(comment !== undefined ? { comment } : {}),
+            timestamp: ts.toISOString(),
+          });
+          await this.db
+            .updateTable('ags_outbox')
+            .set({ state: 'sent', sent_at: sql`now()`, sent_timestamp: ts, locked_until: null, updated_at: sql`now()`, last_error_code: null, last_error_message: null })
+            .where('id', '=', row.id)
+            .execute();
+          out.sent++;
+        } catch (e) {
+          const err = e instanceof AgsError ? e : agsError('AGS_FAILED', { reason: (e as Error)?.name ?? null, retryable: true });
+          const kind = await this.settleFailure(row, err, target);
+          out[kind]++;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.o.concurrency, claimed.length) }, lane));
+    return out;
+  }
+
+  private async claim(): Promise<Claimed[]> {
+    const leaseSec = Math.ceil(this.o.leaseMs / 1000);
+    const r = await sql<Claimed>`
+      WITH c AS (
+        SELECT o.id FROM ags_outbox o
+         WHERE ((o.state = 'pending' AND o.next_attempt_at <= now()) OR (o.state = 'sending' AND o.locked_until < now()))
+           AND NOT EXISTS (SELECT 1 FROM ags_outbox s
+                            WHERE s.lineitem_url = o.lineitem_url AND s.enrolment_id = o.enrolment_id
+                              AND s.state = 'sending' AND s.id <> o.id AND s.locked_until >= now())
+         ORDER BY o.next_attempt_at, o.id
+         LIMIT ${this.o.batchSize}
+         FOR UPDATE SKIP LOCKED)
+      UPDATE ags_outbox o SET state = 'sending', attempts = o.attempts + 1, updated_at = now(),
+             locked_until = now() + make_interval(secs => ${leaseSec})
+        FROM c WHERE o.id = c.id
+      RETURNING o.id, o.class_subject_id, o.lms_user_id, o.lineitem_url, o.payload, o.attempts`.execute(this.db);
+    return r.rows.map((x) => ({ ...x, id: Number(x.id), class_subject_id: Number(x.class_subject_id) }));
+  }
+
+  /**
+   * Strictly increasing per (line item, user), whole seconds (Moodle compares seconds, §7), never in the
+   * future: max(now, last + 1 s). If that is in the future the row waits until then (returns null).
+   */
+  private async reserveTimestamp(row: Claimed): Promise<Date | null> {
+    const r = await sql<{ ts: Date | null; wait_until: Date | null }>`
+      WITH cur AS (
+        SELECT date_trunc('second', now()) AS now_s,
+               (SELECT last_ts FROM ags_last_timestamp WHERE lineitem_url = ${row.lineitem_url} AND lms_user_id = ${row.lms_user_id}) AS last_ts
+      ), pick AS (
+        SELECT CASE WHEN last_ts IS NULL OR last_ts + interval '1 second' <= now_s THEN now_s END AS ts,
+               last_ts + interval '1 second' AS wait_until
+          FROM cur
+      ), ins AS (
+        INSERT INTO ags_last_timestamp (lineitem_url, lms_user_id, last_ts)
+        SELECT ${row.lineitem_url}, ${row.lms_user_id}, ts FROM pick WHERE ts IS NOT NULL
+        ON CONFLICT (lineitem_url, lms_user_id) DO UPDATE SET last_ts = GREATEST(ags_last_timestamp.last_ts, EXCLUDED.last_ts)
+        RETURNING last_ts
+      )
+      SELECT (SELECT last_ts FROM ins) AS ts, (SELECT wait_until FROM pick) AS wait_until`.execute(this.db);
+    const x = r.rows[0];
+    if (x?.ts) return new Date(x.ts);
+    await this.db
+      .updateTable('ags_outbox')
+      .set({ state: 'pending', attempts: sql`attempts - 1`, next_attempt_at: x?.wait_until ?? new Date(Date.now() + 1000), locked_until: null, updated_at: sql`now()` })
+      .where('id', '=', row.id)
+      .execute();
+    return null;
+  }
+
+  private async settleFailure(row: Claimed, err: AgsError, target: (csId: number) => Promise<CourseTarget>): Promise<'retried' | 'failed' | 'conflicts'> {
+    const base = { last_error_code: err.agsCode, last_error_message: (err.reason ?? '').slice(0, 500) || null, locked_until: null, updated_at: sql<Date>`now()` };
+    if (err.agsCode === 'AGS_CONFLICT_NEWER') {
+      // The LMS holds something newer: re-read it, record it (shown in the agreement view), never loop.
+      let lms: LmsResult | null = null;
+      try {
+        const t = await target(Number(row.class_subject_id));
+        lms = (await this.client.results(t, row.lineitem_url, row.lms_user_id))[0] ?? null;
+      } catch {
+        lms = null;
+      }
+      if (lms?.timestamp) {
+        const ts = new Date(lms.timestamp);
+        if (!Number.isNaN(ts.getTime()))
+          await sql`INSERT INTO ags_last_timestamp (lineitem_url, lms_user_id, last_ts) VALUES (${row.lineitem_url}, ${row.lms_user_id}, ${ts})
+                    ON CONFLICT (lineitem_url, lms_user_id) DO UPDATE SET last_ts = GREATEST(ags_last_timestamp.last_ts, EXCLUDED.last_ts)`.execute(this.db);
+      }
+      await this.db
+        .updateTable('ags_outbox')
+        .set({ ...base, state: 'conflict', lms_result: lms ? JSON.stringify(lms) : null })
+        .where('id', '=', row.id)
+        .execute();
+      return 'conflicts';
+    }
+    if (err.agsCode === 'AGS_LINEITEM_GONE') {
+      await this.db.updateTable('lms_line_item').set({ gone_at: sql`now()` }).where('lineitem_url', '=', row.lineitem_url).where('gone_at', 'is', null).execute();
+    }
+    if (err.retryable && row.attempts < this.o.maxAttempts) {
+      const delay = Math.min(this.o.backoffMs * 2 ** (row.attempts - 1), 15 * 60_000) * (0.8 + Math.random() * 0.4);
+      // If a newer value was queued meanwhile, it supersedes this one (the unique pending slot is taken).
+      const r = await sql`
+        UPDATE ags_outbox SET state = CASE WHEN EXISTS (SELECT 1 FROM ags_outbox n WHERE n.lineitem_url = ${row.lineitem_url}
+                                   AND n.enrolment_id = ags_outbox.enrolment_id AND n.state = 'pending' AND n.id <> ${row.id}) THEN 'superseded' ELSE 'pending' END,
+               next_attempt_at = now() + make_interval(secs => ${delay / 1000}),
+               last_error_code = ${err.agsCode}, last_error_message = ${base.last_error_message}, locked_until = NULL, updated_at = now()
+         WHERE id = ${row.id}`.execute(this.db);
+      void r;
+      this.o.log(`[ags worker] retry ${err.agsCode} outbox=${row.id} attempt=${row.attempts}`);
+      return 'retried';
+    }
+    await this.db
+      .updateTable('ags_outbox')
+      .set({ ...base, state: 'failed' })
+      .where('id', '=', row.id)
+      .execute();
+    this.o.log(`[ags worker] failed ${err.agsCode} outbox=${row.id}`);
+    return 'failed';
+  }
+}
