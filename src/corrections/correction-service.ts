@@ -277,8 +277,8 @@ async function applyInTransaction(trx: Transaction<DB>, session: Session, rec: C
     source: 'correction',
     requestId: requestId ?? null,
   });
-  const yearDecision = await flagYearDecisionsHook(trx, rec.enrolmentId, impact);
-  const lmsPush = await queueLmsPushHook(trx, rec, version);
+  const yearDecision = await flagYearDecisionsHook(trx, rec.ctx.classId, impact);
+  const lmsPush = await queueLmsPushHook(trx, rec);
   return {
     version,
     links: { scoreId, scoreVersion: version, recomputed: impact.lines.filter((l) => l.changed), yearDecision, lmsPush },
@@ -286,27 +286,40 @@ async function applyInTransaction(trx: Transaction<DB>, session: Session, rec: C
 }
 
 /**
- * HOOK (issue 8 §3) — frozen year-end results. The year_decision table is built concurrently; when
- * it is present with a `needs_reapproval` column the student's decisions are flagged if an average
- * changed. Until then the link records that no year decision existed to flag.
+ * Issue 8 §3 — frozen year-end results. year_decision (migration 0009) holds one decision per class
+ * and round; an approved one whose student's subject year average changes is set back to
+ * 'reopened' so the principal re-approves it. Only the YEAR average matters: a semester average
+ * that changes without changing the year average leaves the year-end result as it was.
  */
-export async function flagYearDecisionsHook(trx: Transaction<DB>, enrolmentId: number, impact: Impact): Promise<{ status: string; flagged?: number }> {
-  const cols = await sql<{ column_name: string }>`SELECT column_name FROM information_schema.columns WHERE table_name = 'year_decision'`.execute(trx);
-  if (!cols.rows.length) return { status: 'no_year_decision_table' };
-  const names = new Set(cols.rows.map((r) => r.column_name));
-  if (!names.has('enrolment_id') || !names.has('needs_reapproval')) return { status: 'year_decision_contract_unknown' };
-  if (!impact.lines.some((l) => l.changed)) return { status: 'unchanged', flagged: 0 };
-  const r = await sql`UPDATE year_decision SET needs_reapproval = true WHERE enrolment_id = ${enrolmentId}`.execute(trx);
-  return { status: 'flagged', flagged: Number(r.numAffectedRows ?? 0) };
+export async function flagYearDecisionsHook(trx: Transaction<DB>, classId: number, impact: Impact): Promise<{ status: string; reopened?: number[] }> {
+  const exists = await sql<{ t: string | null }>`SELECT to_regclass('year_decision')::text AS t`.execute(trx);
+  if (!exists.rows[0]?.t) return { status: 'no_year_decision_table' };
+  const yearChanged = impact.lines.some((l) => l.changed && l.labelVi.endsWith('cả năm'));
+  if (!yearChanged) return { status: 'year_average_unchanged' };
+  const r = await sql<{ id: number }>`UPDATE year_decision SET state = 'reopened', version = version + 1 WHERE class_id = ${classId} AND state = 'approved' RETURNING id`.execute(trx);
+  return { status: r.rows.length ? 'reopened_for_reapproval' : 'no_approved_decision', reopened: r.rows.map((x) => Number(x.id)) };
 }
 
+type EnqueueScorePush = (trx: Transaction<DB>, refs: ReadonlyArray<{ columnId: number; enrolmentId: number }>) => Promise<number>;
+
 /**
- * HOOK (issue 8 §3) — LMS publication. src/lms-sync/outbox.ts (enqueueScorePush) is built
- * concurrently and did not exist when this was written; wire it here:
- *   await enqueueScorePush(trx, { columnId, enrolmentId, version })
+ * Issue 8 §3 — LMS publication through the AGS outbox (src/lms-sync/outbox.ts, built concurrently):
+ * resolved at run time so this module does not depend on it at compile time; queued in the same
+ * transaction as the score change.
  */
-export async function queueLmsPushHook(_trx: Transaction<DB>, _rec: CorrectionRecord, _version: number): Promise<{ status: string }> {
-  return { status: 'lms_outbox_not_available' };
+export async function queueLmsPushHook(trx: Transaction<DB>, rec: CorrectionRecord): Promise<{ status: string; queued?: number }> {
+  let enqueue: EnqueueScorePush | undefined;
+  try {
+    const spec = '../lms-sync/outbox';
+    enqueue = ((await import(spec)) as { enqueueScorePush?: EnqueueScorePush }).enqueueScorePush;
+  } catch {
+    enqueue = undefined;
+  }
+  if (!enqueue) return { status: 'lms_outbox_not_available' };
+  const t = await sql<{ t: string | null }>`SELECT to_regclass('ags_outbox')::text AS t`.execute(trx);
+  if (!t.rows[0]?.t) return { status: 'lms_outbox_not_available' };
+  const queued = await enqueue(trx, [{ columnId: rec.column.id, enrolmentId: rec.enrolmentId }]);
+  return { status: queued ? 'queued' : 'not_published', queued };
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -239,12 +239,19 @@ describe('TT58 class (Toán 7A): delegation to the vice-principal', () => {
     // TT58: (8+7+7+7 + 2×(6+6) + 3×6)/(4 + 2×2 + 3) = (29+24+18)/11 = 71/11 = 6,45 → 6,5
     expect(res.body.rows[0].terms.HK1.text).toBe('6,5');
     hk = col(v, 'Học kỳ').id;
+    // HK2 all 7: (7×4 + 2×(7+7) + 3×7)/11 = 77/11 = 7,0; year = (6,5 + 2×7,0)/3 = 20,5/3 = 6,83 → 6,8
+    const v2 = await view(hoa, f.math7A, 'HK2');
+    const r2 = await post(hoa, `/grid/${f.math7A}/scores`, { changes: v2.columns.map((c) => ({ columnId: c.id, enrolmentId: e, value: '7', version: 0 })) });
+    expect(r2.body.rows[0].year.text).toBe('6,8');
     await h.db.db.insertInto('update_point').values({ term_id: f.terms.HK1, label: 'Cuối học kỳ I', deadline: new Date(Date.now() - 60_000), kinds: ['final'] }).execute();
     const r = await post(hoa, `/grid/${f.math7A}/corrections`, { columnId: hk, enrolmentId: e, value: '8', reasonCode: 'entry_error', reasonText: '' });
     expect(r.status).toBe(201);
     reqId = r.body.id;
     // after: (29+24+3×8)/11 = 77/11 = 7,0
-    expect((await getJson(hoa, `/corrections/${reqId}`)).body.impact.lines[0]).toMatchObject({ before: '6,5', after: '7,0', changed: true });
+    const impact = (await getJson(hoa, `/corrections/${reqId}`)).body.impact.lines;
+    expect(impact[0]).toMatchObject({ before: '6,5', after: '7,0', changed: true });
+    // year after: (7,0 + 2×7,0)/3 = 7,0
+    expect(impact[2]).toMatchObject({ before: '6,8', after: '7,0', changed: true });
     expect((await post(tuan, `/corrections/${reqId}/confirm`)).body.state).toBe('confirmed');
   });
 
@@ -254,8 +261,16 @@ describe('TT58 class (Toán 7A): delegation to the vice-principal', () => {
     expect(no.body.error.code).toBe('CORRECTION_NOT_PERMITTED');
     await h.db.db.insertInto('school_permission').values({ school_id: h.schoolId, action: 'correction.approve', roles: ['principal', 'vice_principal'] }).execute();
     expect((await post(minh, `/corrections/${reqId}/approve`)).body.state).toBe('approved');
+    // An approved (frozen) year-end decision of 7A: the year average changes, so it is reopened.
+    const yd = await h.db.db
+      .insertInto('year_decision')
+      .values({ class_id: f.class7A, school_year_id: f.schoolYearId, round: 'main', state: 'approved', payload: JSON.stringify({}), options: JSON.stringify({}), proposed_by: f.person.get(T_TUAN.id)!, approved_by: f.person.get(P_LAN.id)!, approved_at: new Date(), frozen_at: new Date() } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const applied = await post(minh, `/corrections/${reqId}/apply`);
     expect(applied.body.state).toBe('applied');
+    expect(applied.body.links.yearDecision).toEqual({ status: 'reopened_for_reapproval', reopened: [Number(yd.id)] });
+    expect((await h.db.db.selectFrom('year_decision').select('state').where('id', '=', yd.id).executeTakeFirstOrThrow()).state).toBe('reopened');
     expect((await scoreOf(hk, await e7()))!.tenths).toBe(80);
     const e = await e7();
     const v = await view(tuan, f.math7A);
