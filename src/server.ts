@@ -20,8 +20,6 @@ import { adminStaffRoutes } from './web/routes/admin-staff';
 import { gridRoutes } from './web/routes/grid';
 import { importRoutes } from './web/routes/import';
 import { attendanceRoutes } from './web/routes/attendance';
-import { conductRoutes } from './web/routes/conduct';
-import { resultsRoutes } from './web/routes/results';
 import { studentRoutes } from './web/routes/student';
 import { createRosterService } from './roster/roster-service';
 import { rosterRoutes } from './web/routes/roster';
@@ -113,8 +111,6 @@ export async function startServer(config: Config, database: Database, opts: { lo
   app.use(gridRoutes(db));
   app.use(importRoutes(db));
   app.use(attendanceRoutes(db));
-  app.use(conductRoutes(db));
-  app.use(resultsRoutes(db));
   app.use(studentRoutes(db));
   app.use(rosterRoutes(db, roster));
   app.use(courseSetupRoutes(db));
