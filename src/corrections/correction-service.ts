@@ -14,7 +14,8 @@ import { appendAudit } from '../audit/audit-log';
 import { AppError } from '../shared/errors';
 import { loadClassSubject, loadColumns, loadScores, loadTerms, type ClassSubjectContext, type ColumnRow } from '../gradebook/grid-repository';
 import { averagesFor, cellMaps } from '../gradebook/grid-view-model';
-import { displayCell, type CellValue } from '../gradebook/score-input';
+import { displayCell, parseCell, type CellValue } from '../gradebook/score-input';
+import { authoriseGridWrite, sameSchool } from '../gradebook/access';
 import { CORRECTION_REASONS } from '../gradebook/correction-requests';
 import { availableActions, decide, isExpired, STATE_LABEL_VI, type Actor, type CorrectionAction, type CorrectionState, type Party } from './state-machine';
 
@@ -470,4 +471,22 @@ export async function listForHome(db: Kysely<DB>, session: Session): Promise<{ t
 export async function listAll(db: Kysely<DB>, session: Session): Promise<CorrectionListItem[]> {
   if (!isBoard(session.roles) && !session.roles.includes('school_admin')) return [];
   return (await listQuery(db, session.schoolId).limit(500).execute()).map(toItem);
+}
+
+/**
+ * The impact preview shown in the grid's correction dialog before the request is sent: the same
+ * checks as the request itself (school, role, assignment, column, student, value), no write.
+ */
+export async function previewCorrection(db: Kysely<DB>, session: Session, classSubjectId: number, input: { columnId: number; enrolmentId: number; value: string }): Promise<Impact & { newText: string }> {
+  const ctx = await loadClassSubject(db, classSubjectId);
+  sameSchool(session, ctx);
+  await authoriseGridWrite(db, session, ctx);
+  const col = (await loadColumns(db, [ctx.id])).find((c) => c.id === input.columnId);
+  if (!col) throw new AppError('GRID_FOREIGN_COLUMN', 'bad_request', 'Cột điểm này không thuộc lớp/môn đang mở.', 'This column does not belong to the open class subject.');
+  const enr = await db.selectFrom('enrolment').select(['id', 'left_on']).where('id', '=', input.enrolmentId).where('class_id', '=', ctx.classId).executeTakeFirst();
+  if (!enr) throw new AppError('GRID_FOREIGN_STUDENT', 'bad_request', 'Học sinh này không thuộc lớp đang mở.', 'This student is not in the open class.');
+  if (enr.left_on !== null) throw correctionErrors.studentLeft();
+  const parsed = parseCell(input.value, col, ctx.regime);
+  if (!parsed.ok) throw new AppError('GRID_INVALID_VALUE', 'bad_request', parsed.reasonVi, parsed.reasonEn);
+  return { ...(await impactOf(db, ctx, col.id, input.enrolmentId, parsed.value)), newText: displayCell(parsed.value, ctx.regime) };
 }

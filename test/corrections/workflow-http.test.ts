@@ -84,6 +84,15 @@ describe('TT22 class (Toán 6A): the full path', () => {
     expect(Number((await h.db.db.selectFrom('correction_request').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)).toBe(0);
   });
 
+  it('the grid dialog previews the impact before sending (teacher of the subject only)', async () => {
+    const p = await post(hoa, '/corrections/preview', { classSubjectId: f.math6A, columnId: gk, enrolmentId: binh(), value: '9' });
+    expect(p.status).toBe(200);
+    // (8+7+9+6 + 2×9 + 3×8)/9 = 72/9 = 8,0
+    expect(p.body.lines[0]).toMatchObject({ before: '7,7', after: '8,0', changed: true });
+    expect((await post(hoa, '/corrections/preview', { classSubjectId: f.math6A, columnId: gk, enrolmentId: binh(), value: '12' })).body.error.code).toBe('GRID_INVALID_VALUE');
+    expect((await post(tuan, '/corrections/preview', { classSubjectId: f.math6A, columnId: gk, enrolmentId: binh(), value: '9' })).status).toBe(403);
+  });
+
   it('the teacher requests 7,5 → 9 with a reason; the preview shows the semester average changing', async () => {
     const res = await post(hoa, `/grid/${f.math6A}/corrections`, { columnId: gk, enrolmentId: binh(), value: '9', reasonCode: 'regrade', reasonText: 'Phúc khảo bài giữa kỳ' });
     expect(res.status).toBe(201);

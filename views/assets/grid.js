@@ -278,10 +278,53 @@
     document.getElementById('correction-old').textContent = td.textContent || '(trống)';
     document.getElementById('correction-value').value = initial || '';
     document.getElementById('correction-msg').textContent = '';
+    document.getElementById('correction-preview').textContent = '';
+    document.getElementById('correction-file').value = '';
+    if (initial) previewCorrection();
     if (dialog.showModal) dialog.showModal(); else dialog.setAttribute('open', '');
     document.getElementById('correction-value').focus();
   }
+  /* Impact preview: which averages the new value would change (server-side, same rules engine). */
+  var previewTimer = null;
+  function previewCorrection() {
+    var box = document.getElementById('correction-preview');
+    var value = document.getElementById('correction-value').value;
+    if (!corrTd || !value.trim()) { box.textContent = ''; return; }
+    fetch(url('/corrections/preview'), {
+      method: 'POST',
+      credentials: 'include',
+      headers: { 'content-type': 'application/json', accept: 'application/json', 'x-csrf-token': cfg.csrf },
+      body: JSON.stringify({ classSubjectId: cfg.csId, columnId: Number(corrTd.getAttribute('data-col')), enrolmentId: Number(corrTd.getAttribute('data-enr')), value: value }),
+    }).then(function (res) { return res.json().then(function (d) { return { ok: res.ok, d: d }; }); }).then(function (r) {
+      box.textContent = '';
+      if (!r.ok) { box.textContent = (r.d.error && r.d.error.message) || ''; box.className = 'small bad'; return; }
+      box.className = 'small';
+      var title = document.createElement('strong');
+      title.textContent = 'Nếu được duyệt: ';
+      box.appendChild(title);
+      var changed = r.d.lines.filter(function (l) { return l.changed; });
+      if (!changed.length) box.appendChild(document.createTextNode('không điểm trung bình nào thay đổi.'));
+      changed.forEach(function (l, i) {
+        box.appendChild(document.createTextNode((i ? '; ' : '') + l.labelVi + ' ' + (l.before || '—') + ' → ' + (l.after || '—')));
+      });
+    }, function () { box.textContent = ''; });
+  }
+  function sendEvidence(id) {
+    var input = document.getElementById('correction-file');
+    var file = input && input.files && input.files[0];
+    if (!file) return Promise.resolve(null);
+    return fetch(url('/corrections/' + id + '/evidence'), {
+      method: 'POST',
+      credentials: 'include',
+      headers: { 'content-type': file.type || 'application/octet-stream', accept: 'application/json', 'x-csrf-token': cfg.csrf },
+      body: file,
+    }).then(function (res) { return res.json().then(function (d) { return res.ok ? null : ((d.error && d.error.message) || 'Không tải được minh chứng.'); }); }, function () { return 'Mất kết nối: chưa tải được minh chứng.'; });
+  }
   if (dialog) {
+    document.getElementById('correction-value').addEventListener('input', function () {
+      clearTimeout(previewTimer);
+      previewTimer = setTimeout(previewCorrection, 300);
+    });
     document.getElementById('correction-cancel').addEventListener('click', function () { dialog.close(); if (corrTd) focusCell(corrTd); });
     document.getElementById('correction-send').addEventListener('click', function () {
       var msg = document.getElementById('correction-msg');
@@ -297,7 +340,13 @@
           reasonText: document.getElementById('correction-text').value,
         }),
       }).then(function (res) { return res.json().then(function (d) { return { ok: res.ok, d: d }; }); }).then(function (r) {
-        if (r.ok) { dialog.close(); setStatus(r.d.messageVi, 'ok'); focusCell(corrTd); }
+        if (r.ok) {
+          sendEvidence(r.d.id).then(function (err) {
+            dialog.close();
+            setStatus(err ? r.d.messageVi + ' ' + err : r.d.messageVi, err ? 'bad' : 'ok');
+            focusCell(corrTd);
+          });
+        }
         else { msg.textContent = (r.d.error && r.d.error.message) || 'Không gửi được.'; msg.className = 'small bad'; }
       }, function () { msg.textContent = 'Mất kết nối: chưa gửi được.'; });
     });

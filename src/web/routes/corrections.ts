@@ -19,11 +19,12 @@ import type { ChromiumPool } from '../../print/chromium-pool';
 import { PRINT_VIEWS_DIR, countPdfPages } from '../../print/render-pdf';
 import { sha256Hex } from '../../print/print-service';
 import { appendAudit } from '../../audit/audit-log';
-import { addEvidence, listAll, listForHome, loadEvidence, transition, viewCorrection, witness, EVIDENCE_MAX_BYTES, type CorrectionRecord } from '../../corrections/correction-service';
+import { addEvidence, previewCorrection, listAll, listForHome, loadEvidence, transition, viewCorrection, witness, EVIDENCE_MAX_BYTES, type CorrectionRecord } from '../../corrections/correction-service';
 import { TRANSITIONS, STATE_LABEL_VI, type CorrectionAction } from '../../corrections/state-machine';
 
 const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const actionSchema = z.enum(['confirm', 'approve', 'reject', 'apply', 'withdraw']);
+const previewSchema = z.object({ classSubjectId: id, columnId: id, enrolmentId: id, value: z.string().max(40) });
 const commentSchema = z.object({ comment: z.string().max(1000).default('') });
 
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
@@ -60,6 +61,13 @@ export function correctionRoutes(db: Kysely<DB>, pool: ChromiumPool | null): Rou
       return;
     }
     res.render('corrections/index', { title: 'Đề nghị sửa điểm', me: await loadMe(db, s), nav: navFor(s.roles, '/corrections'), ...home, all, fmtVi });
+  }));
+
+  // The grid's correction dialog asks what would change before the request is sent.
+  r.post('/corrections/preview', requireSession, h(async (req, res) => {
+    const s = res.locals.session!;
+    const body = parse(previewSchema, req.body);
+    res.json(await previewCorrection(db, s, body.classSubjectId, body));
   }));
 
   r.get('/corrections/:id(\\d+)', requireSession, h(async (req, res) => {
