@@ -6,7 +6,7 @@ process.env.SODIEM_AGS_WORKER = 'off'; // the tests drive the worker themselves
 
 import { sql } from 'kysely';
 import { startHarness, type Harness } from '../support/harness';
-import { seedGradebook, launchAs, auditCount, T_HOA, T_MINH, STUDENTS, type GradebookFixture, type Client } from '../support/gradebook-factory';
+import { seedGradebook, launchAs, auditCount, T_HOA, T_MINH, STUDENTS, LEAVER, type GradebookFixture, type Client } from '../support/gradebook-factory';
 import { AgsClient } from '../../src/lms-sync/ags-client';
 import { OutboxWorker } from '../../src/lms-sync/worker';
 import { loadCourseTarget } from '../../src/lms-sync/outbox';
@@ -78,6 +78,8 @@ describe('publish a column', () => {
     const col = columns[0]!;
     await save(f.math6A, col.id, [[S[0]!.id, '8,5'], [S[1]!.id, '7'], [S[2]!.id, '10']]);
     expect(await outbox()).toHaveLength(0); // not published yet → nothing queued
+    // A student who left the class keeps her score in Sổ Điểm but is not sent (only enrolled learners).
+    await h.db.db.insertInto('score').values({ column_id: col.id, enrolment_id: enr(LEAVER.id), tenths: 55, rating: null, updated_by: null }).execute();
     const p1 = await publish(col.id);
     expect(p1.status).toBe(200);
     expect(p1.body).toMatchObject({ created: true, queued: 3 });
@@ -97,6 +99,9 @@ describe('publish a column', () => {
     expect(h.platform.gradebook('2').filter((c) => c.resourceId === resourceIdOf(col.id))).toHaveLength(1);
     await drainAll();
     expect(await auditCount(h, 'lms.column.publish')).toBe(2);
+    expect(gradeOf(p1.body.lineitemUrl, LEAVER.id)).toBeUndefined();
+    // The grid links to the sync page.
+    expect(await (await hoa.get(`/grid/${f.math6A}?term=HK1`, 'html')).text()).toContain('Đồng bộ điểm với LMS');
   });
 
   it('a grid edit after publication is queued in the same transaction; two edits in one second keep timestamps increasing (no 409)', async () => {
@@ -157,6 +162,24 @@ describe('faults: no score lost, nothing sent twice', () => {
     expect((await outbox()).at(-1)).toMatchObject({ last_error_code: 'AGS_TIMEOUT' });
     await drainAll();
     expect(gradeOf(url, S[1]!.id)?.score).toBe(4);
+  });
+
+  it('429 then 5xx: retried with backoff and the LMS reason kept; 5xx forever → failed after maxAttempts, reason kept', async () => {
+    h.platform.inject({ match: '/scores', method: 'POST', status: 429, statusText: 'Too Many Requests', times: 1 });
+    h.platform.inject({ match: '/scores', method: 'POST', status: 503, statusText: 'Service Unavailable', times: 1 });
+    await save(f.math6A, col.id, [[S[3]!.id, '2']]);
+    expect((await worker.drainOnce()).retried).toBe(1);
+    expect((await outbox()).at(-1)).toMatchObject({ state: 'pending', last_error_code: 'AGS_RATE_LIMITED', last_error_message: 'Too Many Requests' });
+    await drainAll();
+    const done = (await outbox()).at(-1)!;
+    expect(done).toMatchObject({ state: 'sent', attempts: 3 });
+    expect(gradeOf(url, S[3]!.id)?.score).toBe(2);
+    h.platform.inject({ match: '/scores', method: 'POST', status: 500, statusText: 'Internal Server Error' });
+    await save(f.math6A, col.id, [[S[3]!.id, '2,5']]);
+    await drainAll();
+    expect((await outbox()).at(-1)).toMatchObject({ state: 'failed', last_error_code: 'AGS_SERVER_ERROR', last_error_message: 'Internal Server Error', attempts: 4 });
+    expect(gradeOf(url, S[3]!.id)?.score).toBe(2); // nothing half-written; the failure is visible in the agreement view
+    h.platform.clearFaults();
   });
 
   it('401 with an expired token: the token is dropped and fetched again once, the score goes through', async () => {
