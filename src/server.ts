@@ -19,6 +19,7 @@ import { adminPlatformRoutes } from './web/routes/admin-platforms';
 import { adminStaffRoutes } from './web/routes/admin-staff';
 import { gridRoutes } from './web/routes/grid';
 import { importRoutes } from './web/routes/import';
+import { exportRoutes } from './web/routes/export';
 import { attendanceRoutes } from './web/routes/attendance';
 import { studentRoutes } from './web/routes/student';
 import { createRosterService } from './roster/roster-service';
@@ -110,6 +111,7 @@ export async function startServer(config: Config, database: Database, opts: { lo
   app.use(adminStaffRoutes(db));
   app.use(gridRoutes(db));
   app.use(importRoutes(db));
+  app.use(exportRoutes(db));
   app.use(attendanceRoutes(db));
   app.use(studentRoutes(db));
   app.use(rosterRoutes(db, roster));
