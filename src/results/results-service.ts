@@ -1,0 +1,254 @@
+/**
+ * Class results per term: every student's subject averages (the grid's own computation), overall average
+ * (TT58 regimes), learning level strict/final with the adjustment clause, conduct/training, absences,
+ * titles and (for the year) the outcome — all from the rules engine, each with its explanation.
+ * Approved exemptions (exemption table) take the subject out of the period's ranking (TT58 Điều 12.4); a
+ * principal-approved disability override replaces the computed level and outcome and is always flagged.
+ */
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema';
+import type { Session } from '../auth/session';
+import {
+  rankLearning,
+  decideYearOutcome,
+  title58,
+  award22,
+  eligibleRetestSubjects,
+  renderExplanationVi,
+  isRulesError,
+  type LearningRank,
+  type RankingSubjectInput,
+  type Regime,
+} from '../rules';
+import { loadClassSubjectsOfClass, loadColumns, loadScores, type ClassSubjectContext, type TermRow } from '../gradebook/grid-repository';
+import { averagesFor, cellMaps } from '../gradebook/grid-view-model';
+import type { AverageCell } from '../gradebook/averages';
+import { authoriseClassView, classFor, type ClassContext } from './class-context';
+import { loadConduct, yearConductOf, type ConductTerm } from '../conduct/conduct-service';
+import { yearAbsences } from '../attendance/attendance-service';
+
+export type Period = 'HK1' | 'HK2' | 'CN';
+export interface Figure { text: string | null; explanationVi: string }
+export interface SubjectCell extends Figure { exempt: boolean }
+
+export interface StudentResult {
+  enrolmentId: number;
+  name: string;
+  left: boolean;
+  subjects: SubjectCell[];
+  overall: Figure | null;
+  learningStrict: Figure;
+  learning: Figure & { adjustedBy: string | null };
+  conduct: Figure;
+  absences: number;
+  title: Figure;
+  outcome: (Figure & { code: string }) | null;
+  retestEligible: string[];
+  override: { learning: string; outcome: string; reason: string } | null;
+}
+
+export interface ClassResults {
+  classId: number;
+  className: string;
+  grade: number;
+  schoolYearName: string;
+  regime: Regime;
+  period: Period;
+  subjects: Array<{ id: number; name: string }>;
+  rows: StudentResult[];
+  options: Record<string, string>;
+}
+
+const dot = (t: string) => t.replace(',', '.');
+const pending = (why: string): Figure => ({ text: null, explanationVi: why });
+const fig = (text: string | null, explanationVi: string): Figure => ({ text, explanationVi });
+
+export interface ClassData {
+  c: ClassContext;
+  subjects: ClassSubjectContext[];
+  averages: (cs: ClassSubjectContext, enrolmentId: number) => { HK1: AverageCell | null; HK2: AverageCell | null; CN: AverageCell };
+  conduct: Awaited<ReturnType<typeof loadConduct>>;
+  absences: Map<number, number>;
+  exemptions: Map<number, Array<{ subjectId: number; scope: string }>>;
+  overrides: Map<number, { learning: string; outcome: string; reason: string }>;
+  columns: Awaited<ReturnType<typeof loadColumns>>;
+  scores: Map<number, Map<number, { tenths: number | null; rating: string | null }>>;
+}
+
+/** Everything the class's results depend on, in one pass of queries (a few statements for the whole class). */
+export async function loadClassData(db: Kysely<DB>, c: ClassContext): Promise<ClassData> {
+  const subjects = await loadClassSubjectsOfClass(db, c.classId);
+  const terms: TermRow[] = c.terms.map((t) => ({ id: t.id, code: t.code }));
+  const ids = c.students.map((s) => s.enrolmentId);
+  const [columns, conduct, absences, ex, ov] = await Promise.all([
+    loadColumns(db, subjects.map((s) => s.id)),
+    loadConduct(db, ids),
+    yearAbsences(db, c),
+    ids.length ? db.selectFrom('exemption').select(['enrolment_id', 'subject_id', 'scope']).where('enrolment_id', 'in', ids).where('approved_at', 'is not', null).execute() : Promise.resolve([]),
+    ids.length ? db.selectFrom('disability_override').select(['enrolment_id', 'learning', 'outcome', 'reason']).where('enrolment_id', 'in', ids).execute() : Promise.resolve([]),
+  ]);
+  const scoreRows = await loadScores(db, columns.map((x) => x.id));
+  const byEnrolment = cellMaps(scoreRows);
+  const colsBySubject = new Map<number, typeof columns>();
+  for (const col of columns) colsBySubject.set(col.classSubjectId, [...(colsBySubject.get(col.classSubjectId) ?? []), col]);
+  const exemptions = new Map<number, Array<{ subjectId: number; scope: string }>>();
+  for (const e of ex) exemptions.set(Number(e.enrolment_id), [...(exemptions.get(Number(e.enrolment_id)) ?? []), { subjectId: Number(e.subject_id), scope: e.scope }]);
+  const subjectIdOf = new Map<number, number>();
+  const rawSubjects = subjects.length ? await db.selectFrom('class_subject').select(['id', 'subject_id']).where('id', 'in', subjects.map((s) => s.id)).execute() : [];
+  for (const r of rawSubjects) subjectIdOf.set(Number(r.id), Number(r.subject_id));
+  Object.assign(subjects, subjects.map((s) => Object.assign(s, { subjectId: subjectIdOf.get(s.id) })));
+  return {
+    c,
+    subjects,
+    averages: (cs, enrolmentId) => {
+      const a = averagesFor(cs, terms, colsBySubject.get(cs.id) ?? [], enrolmentId, byEnrolment.get(enrolmentId));
+      return { HK1: a.terms.HK1 ?? null, HK2: a.terms.HK2 ?? null, CN: a.year };
+    },
+    conduct,
+    absences,
+    exemptions,
+    overrides: new Map(ov.map((o) => [Number(o.enrolment_id), { learning: o.learning, outcome: o.outcome, reason: o.reason }])),
+    columns,
+    scores: byEnrolment as ClassData['scores'],
+  };
+}
+
+export const subjectIdOf = (cs: ClassSubjectContext): number => (cs as ClassSubjectContext & { subjectId?: number }).subjectId ?? -1;
+
+/** Whether an approved exemption takes the subject out of `period` (TT58 Điều 12: HK1/HK2/year; TT22 only a practical part, never the subject). */
+function exemptIn(scopes: readonly string[], period: Period): boolean {
+  return scopes.includes('year') || (period !== 'CN' && scopes.includes(period));
+}
+
+/** One student's ranking input for a period, or the subjects still without a result. */
+export function rankingInput(d: ClassData, enrolmentId: number, period: Period, retests: Record<string, string> = {}): { subjects: RankingSubjectInput[]; missing: string[]; cells: SubjectCell[] } {
+  const subjects: RankingSubjectInput[] = [];
+  const missing: string[] = [];
+  const cells: SubjectCell[] = [];
+  const ex = d.exemptions.get(enrolmentId) ?? [];
+  for (const cs of d.subjects) {
+    const scopes = ex.filter((e) => e.subjectId === subjectIdOf(cs)).map((e) => e.scope);
+    const exempt = exemptIn(scopes, period);
+    const a = d.averages(cs, enrolmentId)[period];
+    if (exempt) {
+      cells.push({ text: 'Miễn', explanationVi: 'Được miễn học môn này trong kỳ (hồ sơ đã được hiệu trưởng duyệt); không tính khi xếp loại (TT58 Điều 12.4).', exempt: true });
+      subjects.push({ name: cs.subjectName, exempt: true, ...(cs.assessment === 'comment' ? { result: 'Đ' } : { average: '0' }) });
+      continue;
+    }
+    cells.push({ text: a?.text ?? null, explanationVi: a?.explanationVi ?? 'Chưa có điểm.', exempt: false });
+    const text = retests[cs.subjectName] ?? (a?.text ? dot(a.text) : null);
+    if (!text) { missing.push(cs.subjectName); continue; }
+    subjects.push(cs.assessment === 'comment' ? { name: cs.subjectName, result: text } : { name: cs.subjectName, average: text });
+  }
+  return { subjects, missing, cells };
+}
+
+export function studentResult(d: ClassData, st: ClassContext['students'][number], period: Period, retests: Record<string, string> = {}): StudentResult & { rank: LearningRank | null } {
+  const { c } = d;
+  const { subjects, missing, cells } = rankingInput(d, st.enrolmentId, period, retests);
+  const enginePeriod = period === 'CN' ? 'year' : period;
+  let rank: LearningRank | null = null;
+  let rankError: string | null = missing.length ? `Chưa xếp loại được: chưa có kết quả môn ${missing.join(', ')}.` : null;
+  if (!rankError) {
+    try {
+      rank = rankLearning({ regime: c.regime, subjects, period: enginePeriod, options: c.options });
+    } catch (e) {
+      if (!isRulesError(e)) throw e;
+      rankError = e.vi;
+    }
+  }
+  const entries = d.conduct.get(st.enrolmentId);
+  const yc = yearConductOf(c.regime, entries, c.options);
+  const conductLevel = period === 'CN' ? yc.level : entries?.[period as ConductTerm]?.level ?? null;
+  const conduct = period === 'CN' ? fig(yc.level, yc.explanationVi) : fig(conductLevel, conductLevel ? `${c.regime === 'TT22' ? 'Rèn luyện' : 'Hạnh kiểm'} ${period === 'HK1' ? 'học kỳ I' : 'học kỳ II'}: ${conductLevel} — do giáo viên chủ nhiệm đánh giá.` : 'Giáo viên chủ nhiệm chưa đánh giá.');
+  const absences = d.absences.get(st.enrolmentId) ?? 0;
+  const learningStrict = rank ? fig(rank.strict, renderExplanationVi(rank.explanation)) : pending(rankError!);
+  const learning = rank ? { ...fig(rank.final, renderExplanationVi(rank.explanation)), adjustedBy: rank.adjustedBy } : { ...pending(rankError!), adjustedBy: null };
+  const overall = c.regime !== 'TT22' ? (rank && rank.regime !== 'TT22' ? fig(dot(rank.overallAverage.averageText).replace('.', ','), renderExplanationVi(rank.overallAverage.explanation)) : pending(rankError ?? '')) : null;
+  let title: Figure = pending('Chưa đủ học lực và hạnh kiểm để xét danh hiệu.');
+  let outcome: StudentResult['outcome'] = null;
+  let retestEligible: string[] = [];
+  try {
+    if (rank && conductLevel) {
+      if (c.regime === 'TT22') {
+        if (period === 'CN') {
+          const yearAverages = subjects.filter((s) => s.average !== undefined && !s.exempt).map((s) => s.average as string);
+          const a = award22(conductLevel, rank.final, yearAverages);
+          title = fig(a.title, renderExplanationVi(a.explanation));
+        } else title = fig(null, 'TT22: danh hiệu chỉ xét cuối năm học (Điều 15).');
+      } else {
+        const t = title58(conductLevel, rank.final, enginePeriod);
+        title = fig(t.title, renderExplanationVi(t.explanation));
+      }
+    }
+    if (period === 'CN' && rank && conductLevel) {
+      const o = c.regime === 'TT22'
+        ? decideYearOutcome({ regime: 'TT22', learning: rank.final, training: conductLevel, absences, grade: c.grade, options: c.options })
+        : decideYearOutcome({ regime: c.regime, learning: rank.final, conduct: conductLevel, absences, options: c.options });
+      outcome = { code: o.outcome, text: OUTCOME_VI[o.outcome] ?? o.outcome, explanationVi: renderExplanationVi(o.explanation) };
+      if (o.outcome === 'retest') retestEligible = eligibleRetestSubjects({ regime: c.regime, subjects, period: 'year', options: c.options }).map((e) => e.name);
+    } else if (period === 'CN') {
+      outcome = { code: 'pending', text: 'Chưa xét', explanationVi: rankError ?? 'Chưa có hạnh kiểm / kết quả rèn luyện cả năm.' };
+    }
+  } catch (e) {
+    if (!isRulesError(e)) throw e;
+    title = pending(e.vi);
+  }
+  const ov = d.overrides.get(st.enrolmentId) ?? null;
+  if (ov && period === 'CN') {
+    // Disabled students are not ranked by the engine (A-58-DISABLED / A-22-DISABLED = manual-override): the principal's decision stands in.
+    learning.text = ov.learning;
+    learning.explanationVi = `Quyết định của hiệu trưởng (học sinh khuyết tật): ${ov.reason}`;
+    outcome = { code: ov.outcome, text: OUTCOME_VI[ov.outcome] ?? ov.outcome, explanationVi: `Quyết định của hiệu trưởng (học sinh khuyết tật), không do quy tắc tính: ${ov.reason}` };
+  }
+  return { enrolmentId: st.enrolmentId, name: st.displayName, left: st.leftOn !== null, subjects: cells, overall, learningStrict, learning, conduct, absences, title, outcome, retestEligible, override: period === 'CN' ? ov : null, rank };
+}
+
+export const OUTCOME_VI: Record<string, string> = {
+  promoted: 'Lên lớp',
+  repeat: 'Ở lại lớp',
+  retest: 'Kiểm tra lại',
+  'summer-training': 'Rèn luyện trong hè',
+  pending: 'Chưa xét',
+};
+
+export async function loadClassResults(db: Kysely<DB>, session: Session, classId: number, period: Period): Promise<ClassResults> {
+  const c = await classFor(db, session, classId);
+  authoriseClassView(session, c);
+  const d = await loadClassData(db, c);
+  return {
+    classId: c.classId,
+    className: c.className,
+    grade: c.grade,
+    schoolYearName: c.schoolYearName,
+    regime: c.regime,
+    period,
+    subjects: d.subjects.map((s) => ({ id: s.id, name: s.subjectName })),
+    rows: c.students.map((st) => {
+      const { rank: _rank, ...r } = studentResult(d, st, period);
+      return r;
+    }),
+    options: { ...c.options } as Record<string, string>,
+  };
+}
+
+/** Which active students lack which marks (by subject and column) — refused year decisions name them. */
+export function missingMarks(d: ClassData): Array<{ student: string; subject: string; columns: string[] }> {
+  const out: Array<{ student: string; subject: string; columns: string[] }> = [];
+  const termCode = new Map(d.c.terms.map((t) => [t.id, t.code === 'HK1' ? 'HK I' : 'HK II']));
+  for (const st of d.c.students) {
+    if (st.leftOn !== null) continue;
+    const ex = d.exemptions.get(st.enrolmentId) ?? [];
+    for (const cs of d.subjects) {
+      const scopes = ex.filter((e) => e.subjectId === subjectIdOf(cs)).map((e) => e.scope);
+      if (scopes.includes('year')) continue;
+      const cols = d.columns.filter((col) => col.classSubjectId === cs.id && !scopes.includes(d.c.terms.find((t) => t.id === col.termId)?.code ?? ''));
+      if (!cols.length) { out.push({ student: st.displayName, subject: cs.subjectName, columns: ['(chưa có cột điểm)'] }); continue; }
+      const cells = d.scores.get(st.enrolmentId);
+      const gaps = cols.filter((col) => { const v = cells?.get(col.id); return !v || (v.tenths === null && v.rating === null); }).map((col) => `${col.label} ${termCode.get(col.termId) ?? ''}`.trim());
+      if (gaps.length) out.push({ student: st.displayName, subject: cs.subjectName, columns: gaps });
+    }
+  }
+  return out;
+}
+

@@ -1,0 +1,31 @@
+/** Class results: validate (zod) → authorise (homeroom of the class or board, in the use case) → use case → render/JSON. */
+import { Router } from 'express';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { DB } from '../../db/schema';
+import { requireSession } from '../session-middleware';
+import { loadMe } from '../me';
+import { navFor } from '../view-helpers';
+import { loadClassResults } from '../../results/results-service';
+import { handle, idSchema, parseWith, wantsJson } from './route-kit';
+
+const period = z.enum(['HK1', 'HK2', 'CN']).default('CN');
+
+export function resultsRoutes(db: Kysely<DB>): Router {
+  const r = Router();
+  r.get('/results/class/:classId(\\d+)', requireSession, handle(async (req, res) => {
+    const s = res.locals.session!;
+    const classId = parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.classId);
+    const p = parseWith('RESULTS_BAD_REQUEST', period, req.query.period);
+    const t0 = process.hrtime.bigint();
+    const results = await loadClassResults(db, s, classId, p);
+    // Server time of the computation, for the bench and for operators (no personal data).
+    res.setHeader('Server-Timing', `results;dur=${(Number(process.hrtime.bigint() - t0) / 1e6).toFixed(1)}`);
+    if (wantsJson(req)) {
+      res.json(results);
+      return;
+    }
+    res.render('results/class', { title: `Kết quả lớp ${results.className}`, me: await loadMe(db, s), nav: navFor(s.roles, '/results'), results, cache: true });
+  }));
+  return r;
+}

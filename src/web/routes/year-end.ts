@@ -1,0 +1,61 @@
+/** Year-end lists: validate (zod) → authorise (homeroom proposes, principal approves; in the use case) → use case → render/JSON. */
+import { Router, type Request, type Response } from 'express';
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { DB } from '../../db/schema';
+import { requireSession } from '../session-middleware';
+import { loadMe } from '../me';
+import { navFor } from '../view-helpers';
+import { approve, enterRetest, enterSummer, loadYearEnd, propose } from '../../results/year-end-service';
+import { isAppError } from '../../shared/errors';
+import { handle, idSchema, parseWith, wantsJson } from './route-kit';
+
+const round = z.enum(['main', 'after_retest']);
+const proposeSchema = z.object({ round });
+const approveSchema = z.object({ round, version: z.coerce.number().int().min(1) });
+const retestSchema = z.object({ enrolmentId: idSchema, subject: z.string().min(1).max(100), value: z.string().trim().min(1).max(20) });
+const summerSchema = z.object({ enrolmentId: idSchema, completed: z.union([z.boolean(), z.enum(['true', 'false']).transform((v) => v === 'true')]), reEvaluated: z.string().max(20).nullable().default(null).transform((v) => (v ? v : null)) });
+
+export function yearEndRoutes(db: Kysely<DB>): Router {
+  const r = Router();
+
+  const show = async (req: Request, res: Response, error: { code: string; message: string } | null) => {
+    const s = res.locals.session!;
+    const classId = parseWith('YEAR_END_BAD_REQUEST', idSchema, req.params.classId);
+    const view = await loadYearEnd(db, s, classId);
+    if (wantsJson(req) && !error) {
+      res.json(view);
+      return;
+    }
+    res.status(error ? 409 : 200).render('year-end/class', { title: `Danh sách cuối năm lớp ${view.className}`, me: await loadMe(db, s), nav: navFor(s.roles, '/results'), view, error, csrf: s.csrfToken });
+  };
+
+  /** JSON callers get the typed error; the form gets the page back with the refusal (nothing changed). */
+  const act = (fn: (req: Request, res: Response, classId: number) => Promise<void>) => handle(async (req, res) => {
+    const classId = parseWith('YEAR_END_BAD_REQUEST', idSchema, req.params.classId);
+    try {
+      await fn(req, res, classId);
+      if (req.is('application/json')) res.json({ ok: true });
+      else res.redirect(303, res.locals.u(`/year-end/class/${classId}`));
+    } catch (e) {
+      if (!req.is('application/json') && isAppError(e) && e.kind === 'conflict') await show(req, res, { code: e.code, message: e.vi });
+      else throw e;
+    }
+  });
+
+  r.get('/year-end/class/:classId(\\d+)', requireSession, handle(async (req, res) => show(req, res, null)));
+  r.post('/year-end/class/:classId(\\d+)/propose', requireSession, act(async (req, res, classId) => {
+    await propose(db, res.locals.session!, classId, parseWith('YEAR_END_BAD_REQUEST', proposeSchema, req.body).round);
+  }));
+  r.post('/year-end/class/:classId(\\d+)/approve', requireSession, act(async (req, res, classId) => {
+    const b = parseWith('YEAR_END_BAD_REQUEST', approveSchema, req.body);
+    await approve(db, res.locals.session!, classId, b.round, b.version);
+  }));
+  r.post('/year-end/class/:classId(\\d+)/retest', requireSession, act(async (req, res, classId) => {
+    await enterRetest(db, res.locals.session!, classId, parseWith('YEAR_END_BAD_REQUEST', retestSchema, req.body));
+  }));
+  r.post('/year-end/class/:classId(\\d+)/summer', requireSession, act(async (req, res, classId) => {
+    await enterSummer(db, res.locals.session!, classId, parseWith('YEAR_END_BAD_REQUEST', summerSchema, req.body));
+  }));
+  return r;
+}

@@ -1,0 +1,233 @@
+import { startHarness, type Harness } from '../support/harness';
+import { seedGradebook, launchAs, auditCount, T_HOA, T_MINH, T_TUAN, P_LAN, STUDENTS, type GradebookFixture, type Client } from '../support/gradebook-factory';
+import { seedResults, openGrids, fill, EXTRA_6A, type ResultsFixture } from '../support/results-factory';
+
+/**
+ * A whole class from scores to approved year-end lists, over real HTTP and PostgreSQL:
+ *  - 6A under TT22 (homeroom Tuấn): 7 scored subjects + Âm nhạc (comment);
+ *  - 8A under TT58 as amended by TT26 (school override, same school year; homeroom Minh): Toán, Ngữ văn,
+ *    Tiếng Anh scored + Thể dục (comment).
+ * Every mark of a subject is the same number, so each semester and year average is that number
+ * ((x·n + 2x + 3x)/(n + 5) = x; year (x + 2x)/3 = x). Expected levels are worked out by hand below.
+ */
+let h: Harness;
+let f: GradebookFixture;
+let r: ResultsFixture;
+let tuan: Client;
+let minh: Client;
+let hoa: Client;
+let lan: Client;
+
+const [A, B, C, D, E, F] = STUDENTS.map((s) => s.id) as [string, string, string, string, string, string];
+const enr = (u: string) => f.enrolment.get(u)!;
+
+beforeAll(async () => {
+  h = await startHarness();
+  f = await seedGradebook(h);
+  r = await seedResults(h, f);
+  [tuan, minh, hoa, lan] = await Promise.all([launchAs(h, T_TUAN.id), launchAs(h, T_MINH.id), launchAs(h, T_HOA.id), launchAs(h, P_LAN.id)]);
+  await openGrids(hoa, [f.math6A, ...EXTRA_6A.map((n) => r.cs6A.get(n)!), ...r.cs8A.values()]);
+  await openGrids(minh, [f.lit6A, f.music6A]);
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const json = async (res: Response) => (await res.json()) as any;
+const decisions = async (classId: number) => h.db.db.selectFrom('year_decision').selectAll().where('class_id', '=', classId).execute();
+async function results(c: Client, classId: number, period = 'CN') {
+  const res = await c.get(`/results/class/${classId}?period=${period}`);
+  expect(res.status).toBe(200);
+  return json(res);
+}
+const rowOf = (res: any, enrolmentId: number) => res.rows.find((x: any) => x.enrolmentId === enrolmentId);
+const listOf = (view: any, round: string, outcome: string) => view.decisions.find((d: any) => d.round === round).payload.students.filter((s: any) => s.outcome === outcome).map((s: any) => s.name).sort();
+
+describe('TT22 class 6A: scores → conduct → results → approved lists → re-test → approved again', () => {
+  const plan6A: Record<string, { scored: number | ((subject: string) => number); training: [string, string] }> = {
+    [A]: { scored: 80, training: ['Tốt', 'Tốt'] },
+    [B]: { scored: 70, training: ['Khá', 'Khá'] },
+    [C]: { scored: (s) => (s === 'Toán' ? 30 : 60), training: ['Khá', 'Khá'] },
+    [D]: { scored: 60, training: ['Chưa đạt', 'Chưa đạt'] },
+    [E]: { scored: 70, training: ['Tốt', 'Tốt'] },
+    [F]: { scored: 90, training: ['Tốt', 'Tốt'] },
+  };
+
+  it('refuses a proposal while scores are missing, naming the students and columns; nothing stored', async () => {
+    const res = await tuan.post(`/year-end/class/${f.class6A}/propose`, { round: 'main' });
+    expect(res.status).toBe(409);
+    const body = await json(res);
+    expect(body.error.code).toBe('YEAR_END_INCOMPLETE');
+    expect(body.error.message).toContain('Nguyễn Thị An — Toán: ĐĐGtx 1 HK I');
+    // The leaver (Phạm Quốc Cường) is not asked for marks.
+    expect(body.error.message).not.toContain('Phạm Quốc Cường');
+    expect(await decisions(f.class6A)).toHaveLength(0);
+
+    for (const [u, p] of Object.entries(plan6A)) {
+      for (const [name, csId] of r.cs6A) {
+        if (name === 'Âm nhạc') await fill(h, csId, enr(u), 'D');
+        else await fill(h, csId, enr(u), typeof p.scored === 'number' ? p.scored : p.scored(name));
+      }
+    }
+    // One mark deleted: exactly that cell is reported.
+    const finalHK2 = await h.db.db.selectFrom('assessment_column').select('id').where('class_subject_id', '=', f.math6A).where('term_id', '=', f.terms.HK2).where('kind', '=', 'final').executeTakeFirstOrThrow();
+    await h.db.db.deleteFrom('score').where('column_id', '=', finalHK2.id).where('enrolment_id', '=', enr(C)).execute();
+    const again = await json(await tuan.post(`/year-end/class/${f.class6A}/propose`, { round: 'main' }));
+    expect(again.error.details.missing).toEqual([{ student: 'Nguyễn Thị An', subject: 'Toán', columns: ['ĐĐGck HK II'] }]);
+    await fill(h, f.math6A, enr(C), 30, { termId: f.terms.HK2, kind: 'final' });
+  });
+
+  it('conduct: a level that does not exist in TT22 and a typed year result are refused; semesters entered', async () => {
+    const bad = await tuan.post(`/conduct/class/${f.class6A}`, { changes: [{ enrolmentId: enr(A), term: 'HK1', level: 'Trung bình', comment: '', version: 0 }] });
+    expect(bad.status).toBe(400);
+    expect((await json(bad)).error.code).toBe('CONDUCT_INVALID_LEVEL');
+    const year = await tuan.post(`/conduct/class/${f.class6A}`, { changes: [{ enrolmentId: enr(A), term: 'CN', level: 'Tốt', comment: '', version: 0 }] });
+    expect((await json(year)).error.code).toBe('CONDUCT_YEAR_COMPUTED');
+    expect((await hoa.post(`/conduct/class/${f.class6A}`, { changes: [{ enrolmentId: enr(A), term: 'HK1', level: 'Tốt', comment: '', version: 0 }] })).status).toBe(403);
+    expect(await h.db.db.selectFrom('conduct').selectAll().execute()).toHaveLength(0);
+    const changes = Object.entries(plan6A).flatMap(([u, p]) => [
+      { enrolmentId: enr(u), term: 'HK1', level: p.training[0], comment: u === A ? 'Chăm ngoan' : '', version: 0 },
+      { enrolmentId: enr(u), term: 'HK2', level: p.training[1], comment: '', version: 0 },
+    ]);
+    expect((await tuan.post(`/conduct/class/${f.class6A}`, { changes })).status).toBe(200);
+    // A stale version is a conflict, not an overwrite.
+    expect((await tuan.post(`/conduct/class/${f.class6A}`, { changes: [{ enrolmentId: enr(A), term: 'HK1', level: 'Khá', comment: '', version: 0 }] })).status).toBe(409);
+    const sheet = await json(await tuan.get(`/conduct/class/${f.class6A}`));
+    // TT22 Điều 8.2.b: HK I Khá, HK II Khá → Khá; Chưa đạt both → Chưa đạt.
+    expect(sheet.rows.find((x: any) => x.enrolmentId === enr(B)).year.level).toBe('Khá');
+    expect(sheet.rows.find((x: any) => x.enrolmentId === enr(D)).year.level).toBe('Chưa đạt');
+  });
+
+  it('results: levels, titles, absences and outcomes by the rules, each with its explanation', async () => {
+    // E: 46 school days absent (Mon–Sat from 16 Sep 2024) → more than 45.
+    const days: string[] = [];
+    for (const d = new Date('2024-09-16T00:00:00Z'); days.length < 46; d.setUTCDate(d.getUTCDate() + 1)) if (d.getUTCDay() !== 0) days.push(d.toISOString().slice(0, 10));
+    expect((await tuan.post(`/attendance/class/${f.class6A}/marks`, { changes: days.map((day) => ({ enrolmentId: enr(E), day, session: 'sang', mark: 'K' })) })).status).toBe(200);
+    const res = await results(tuan, f.class6A);
+    expect(res.regime).toBe('TT22');
+    const row = (u: string) => rowOf(res, enr(u));
+    // A: 7 subjects at 8.0 (≥ 6 at 8.0, all ≥ 6.5), Âm nhạc Đạt → Tốt; training Tốt; no subject ≥ 9.0 → Học sinh Giỏi.
+    expect([row(A).learning.text, row(A).conduct.text, row(A).title.text, row(A).outcome.code]).toEqual(['Tốt', 'Tốt', 'Học sinh Giỏi', 'promoted']);
+    // F: 7 subjects at 9.0 (≥ 6) → Học sinh Xuất sắc.
+    expect(row(F).title.text).toBe('Học sinh Xuất sắc');
+    // B: all 7.0 → Khá (none at 8.0).
+    expect([row(B).learning.text, row(B).outcome.code, row(B).title.text]).toEqual(['Khá', 'promoted', null]);
+    // C: Toán 3.0 < 3.5 → Chưa đạt; training Khá → re-test in Toán (the only subject < 5.0).
+    expect([row(C).learning.text, row(C).outcome.code, row(C).retestEligible]).toEqual(['Chưa đạt', 'retest', ['Toán']]);
+    // D: all 6.0 → Đạt; training Chưa đạt → summer training.
+    expect([row(D).learning.text, row(D).conduct.text, row(D).outcome.code]).toEqual(['Đạt', 'Chưa đạt', 'summer-training']);
+    // E: 46 absences > 45 → repeats the year (A-ABS = repeat-directly).
+    expect([row(E).absences, row(E).outcome.code]).toEqual([46, 'repeat']);
+    expect(row(C).learning.explanationVi).toMatch(/Điều 9/);
+    expect(row(A).subjects[0].explanationVi).toMatch(/\d/);
+    const html = await (await tuan.get(`/results/class/${f.class6A}?period=CN`, 'html')).text();
+    expect(html).toContain('<details');
+    expect(html).toContain('Học sinh Xuất sắc');
+  });
+
+  it('the homeroom teacher proposes; only the principal approves (with the current version); approval freezes', async () => {
+    expect((await tuan.post(`/year-end/class/${f.class6A}/propose`, { round: 'main' })).status).toBe(200);
+    const [d] = await decisions(f.class6A);
+    expect(d!.state).toBe('proposed');
+    for (const c of [tuan, hoa]) expect((await c.post(`/year-end/class/${f.class6A}/approve`, { round: 'main', version: d!.version })).status).toBe(403);
+    expect((await lan.post(`/year-end/class/${f.class6A}/approve`, { round: 'main', version: d!.version + 1 })).status).toBe(409);
+    expect((await decisions(f.class6A))[0]!.state).toBe('proposed');
+    const before = await auditCount(h, 'year_end.approve');
+    expect((await lan.post(`/year-end/class/${f.class6A}/approve`, { round: 'main', version: d!.version })).status).toBe(200);
+    expect(await auditCount(h, 'year_end.approve')).toBe(before + 1);
+    const [approved] = await decisions(f.class6A);
+    expect(approved!.state).toBe('approved');
+    expect(approved!.frozen_at).not.toBeNull();
+    expect((approved!.options as any)['A-22-ABS']).toBe('one-per-day');
+    const view = await json(await lan.get(`/year-end/class/${f.class6A}`));
+    expect(listOf(view, 'main', 'promoted')).toEqual(['Lê Thị Bình', 'Trần Văn An', 'Vũ Quỳnh Anh'].sort());
+    expect(listOf(view, 'main', 'retest')).toEqual(['Nguyễn Thị An']);
+    expect(listOf(view, 'main', 'summer-training')).toEqual(['Đỗ Minh Đức']);
+    expect(listOf(view, 'main', 'repeat')).toEqual(['Phạm Thị Dung']);
+    // Frozen: a later score change does not touch the approved list, and re-proposing is refused.
+    await fill(h, f.math6A, enr(A), 20);
+    expect((await decisions(f.class6A))[0]!.payload).toEqual(approved!.payload);
+    expect((await json(await tuan.post(`/year-end/class/${f.class6A}/propose`, { round: 'main' }))).error.code).toBe('YEAR_END_FROZEN');
+    await fill(h, f.math6A, enr(A), 80);
+  });
+
+  it('re-test and summer results, re-ranked, approved again', async () => {
+    // Not on the re-test list, or a subject that is not eligible: refused.
+    expect((await tuan.post(`/year-end/class/${f.class6A}/retest`, { enrolmentId: enr(B), subject: 'Toán', value: '6' })).status).toBe(400);
+    expect((await tuan.post(`/year-end/class/${f.class6A}/retest`, { enrolmentId: enr(C), subject: 'Ngữ văn', value: '6' })).status).toBe(400);
+    // The after-re-test list waits for every result.
+    expect((await json(await tuan.post(`/year-end/class/${f.class6A}/propose`, { round: 'after_retest' }))).error.code).toBe('YEAR_END_INCOMPLETE');
+    expect((await tuan.post(`/year-end/class/${f.class6A}/retest`, { enrolmentId: enr(C), subject: 'Toán', value: '5' })).status).toBe(200);
+    expect((await tuan.post(`/year-end/class/${f.class6A}/summer`, { enrolmentId: enr(D), completed: true, reEvaluated: 'Đạt' })).status).toBe(200);
+    expect((await tuan.post(`/year-end/class/${f.class6A}/propose`, { round: 'after_retest' })).status).toBe(200);
+    const round2 = (await decisions(f.class6A)).find((x) => x.round === 'after_retest')!;
+    expect((await lan.post(`/year-end/class/${f.class6A}/approve`, { round: 'after_retest', version: round2.version })).status).toBe(200);
+    const view = await json(await lan.get(`/year-end/class/${f.class6A}`));
+    // C: Toán 5.0 → every subject ≥ 3.5 and 7 ≥ 5.0 → Đạt → promoted; D: training re-evaluated Đạt → promoted.
+    const c = view.decisions.find((x: any) => x.round === 'after_retest').payload.students.find((s: any) => s.enrolmentId === enr(C));
+    expect([c.learning, c.outcome]).toEqual(['Đạt', 'promoted']);
+    expect(listOf(view, 'after_retest', 'promoted')).toHaveLength(5);
+    expect(listOf(view, 'after_retest', 'repeat')).toEqual(['Phạm Thị Dung']);
+  });
+});
+
+describe('TT58 + TT26 class 8A in the same school year', () => {
+  const e8 = (k: string) => r.enrolment8A.get(k)!;
+  it('from scores to approved lists, re-test chosen by the student, summer training, approved again', async () => {
+    const marks: Record<string, Record<string, number>> = {
+      S1: { Toán: 90, 'Ngữ văn': 90, 'Tiếng Anh': 90 },
+      S2: { Toán: 70, 'Ngữ văn': 70, 'Tiếng Anh': 70 },
+      S3: { Toán: 30, 'Ngữ văn': 50, 'Tiếng Anh': 50 },
+      S4: { Toán: 60, 'Ngữ văn': 60, 'Tiếng Anh': 60 },
+    };
+    for (const [k, m] of Object.entries(marks)) {
+      for (const [name, v] of Object.entries(m)) await fill(h, r.cs8A.get(name)!, e8(k), v);
+      await fill(h, r.cs8A.get('Thể dục')!, e8(k), 'D');
+    }
+    // TT58 has no "Đạt" conduct level.
+    expect((await json(await minh.post(`/conduct/class/${r.class8A}`, { changes: [{ enrolmentId: e8('S1'), term: 'HK1', level: 'Đạt', comment: '', version: 0 }] }))).error.code).toBe('CONDUCT_INVALID_LEVEL');
+    const conduct: Record<string, [string, string]> = { S1: ['T', 'Tốt'], S2: ['Khá', 'Khá'], S3: ['Tb', 'Trung bình'], S4: ['Khá', 'Yếu'] };
+    const sem = Object.entries(conduct).flatMap(([k, [h1, h2]]) => [{ enrolmentId: e8(k), term: 'HK1', level: h1, comment: '', version: 0 }, { enrolmentId: e8(k), term: 'HK2', level: h2, comment: '', version: 0 }]);
+    expect((await minh.post(`/conduct/class/${r.class8A}`, { changes: sem })).status).toBe(200);
+    // The year conduct is the homeroom teacher's call: semester II is only offered as a suggestion, so the year is pending.
+    let sheet = await json(await minh.get(`/conduct/class/${r.class8A}`));
+    const s4 = sheet.rows.find((x: any) => x.enrolmentId === e8('S4'));
+    expect([s4.year.level, s4.year.suggestion]).toEqual([null, 'Yếu']);
+    expect((await json(await minh.post(`/year-end/class/${r.class8A}/propose`, { round: 'main' }))).error.code).toBe('YEAR_END_INCOMPLETE');
+    const year = Object.entries(conduct).map(([k, [, h2]]) => ({ enrolmentId: e8(k), term: 'CN', level: h2, comment: '', version: 0 }));
+    expect((await minh.post(`/conduct/class/${r.class8A}`, { changes: year })).status).toBe(200);
+    sheet = await json(await minh.get(`/conduct/class/${r.class8A}`));
+    expect(sheet.rows.find((x: any) => x.enrolmentId === e8('S1')).CN.level).toBe('Tốt');
+
+    const res = await results(minh, r.class8A);
+    expect(res.regime).toBe('TT58_TT26');
+    const row = (k: string) => rowOf(res, e8(k));
+    // S1: ĐTB 9,0, Toán ≥ 8.0, none < 6.5, Thể dục Đ → Giỏi; conduct Tốt → Học sinh giỏi.
+    expect([row('S1').overall.text, row('S1').learning.text, row('S1').outcome.code]).toEqual(['9,0', 'Giỏi', 'promoted']);
+    expect(row('S1').title.text).toMatch(/giỏi/i);
+    // S2: 7,0 → Khá; conduct Khá → Học sinh tiên tiến.
+    expect(row('S2').learning.text).toBe('Khá');
+    expect(row('S2').title.text).toMatch(/tiên tiến/i);
+    // S3: ĐTB (3 + 5 + 5)/3 = 4,33 → 4,3 ≥ 3.5, none < 2.0 → Yếu; conduct TB → re-test; eligible: Toán only (Văn, Anh 5.0 are not < 5.0).
+    expect([row('S3').overall.text, row('S3').learning.text, row('S3').outcome.code, row('S3').retestEligible]).toEqual(['4,3', 'Yếu', 'retest', ['Toán']]);
+    // S4: ĐTB 6,0 → Trung bình; year conduct Yếu → summer training.
+    expect([row('S4').learning.text, row('S4').outcome.code]).toEqual(['Trung bình', 'summer-training']);
+
+    expect((await minh.post(`/year-end/class/${r.class8A}/propose`, { round: 'main' })).status).toBe(200);
+    const d = (await decisions(r.class8A))[0]!;
+    expect((await lan.post(`/year-end/class/${r.class8A}/approve`, { round: 'main', version: d.version })).status).toBe(200);
+    // Re-test Toán 6.0: ĐTB (6 + 5 + 5)/3 = 5,33 → 5,3, Toán ≥ 5.0, none < 3.5 → Trung bình → promoted.
+    expect((await minh.post(`/year-end/class/${r.class8A}/retest`, { enrolmentId: e8('S3'), subject: 'Toán', value: '6,0' })).status).toBe(200);
+    expect((await minh.post(`/year-end/class/${r.class8A}/summer`, { enrolmentId: e8('S4'), completed: true, reEvaluated: 'Trung bình' })).status).toBe(200);
+    expect((await minh.post(`/year-end/class/${r.class8A}/propose`, { round: 'after_retest' })).status).toBe(200);
+    const d2 = (await decisions(r.class8A)).find((x) => x.round === 'after_retest')!;
+    expect((await minh.post(`/year-end/class/${r.class8A}/approve`, { round: 'after_retest', version: d2.version })).status).toBe(403);
+    expect((await lan.post(`/year-end/class/${r.class8A}/approve`, { round: 'after_retest', version: d2.version })).status).toBe(200);
+    const view = await json(await lan.get(`/year-end/class/${r.class8A}`));
+    const s3 = view.decisions.find((x: any) => x.round === 'after_retest').payload.students.find((s: any) => s.enrolmentId === e8('S3'));
+    expect([s3.learning, s3.outcome]).toEqual(['Trung bình', 'promoted']);
+    expect(listOf(view, 'after_retest', 'promoted')).toHaveLength(4);
+    const html = await (await lan.get(`/year-end/class/${r.class8A}`, 'html')).text();
+    expect(html).toContain('Đã duyệt');
+  });
+});
