@@ -272,7 +272,7 @@ describe('faults: no score lost, nothing sent twice', () => {
     expect(h.platform.stats().agsRequests).toBe(0);
     const res = await hoa.post(`/lms-sync/${f.math6A}/import`, { lineitemUrl: foreign, columnId: columns[2]!.id });
     expect(res.status).toBe(403);
-    expect(((await res.json()) as any).code ?? '').toMatch(/AGS_FOREIGN_LINEITEM|/);
+    expect(((await res.json()) as any).error.code).toBe('AGS_FOREIGN_LINEITEM');
   });
 });
 
@@ -298,6 +298,16 @@ describe('import from the LMS', () => {
     const scores = await h.db.db.selectFrom('score').select(['enrolment_id', 'tenths']).where('column_id', '=', target.id).execute();
     expect(scores.find((s) => Number(s.enrolment_id) === enr(S[0]!.id))?.tenths).toBe(67);
     expect(scores.find((s) => Number(s.enrolment_id) === enr(S[1]!.id))?.tenths).toBe(93);
+  });
+
+  it('a course without AGS: the sync page says so (no error page); publishing is refused with AGS_NOT_CONFIGURED', async () => {
+    const res = await hoa.get(`/lms-sync/${f.math7A}`, 'html');
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('chưa bật dịch vụ điểm');
+    const cols = (await view(hoa, f.math7A)).columns;
+    const p = await hoa.post(`/lms-sync/${f.math7A}/columns/${cols[0]!.id}/publish`, {});
+    expect(p.status).toBe(400);
+    expect(((await p.json()) as any).error.code).toBe('AGS_NOT_CONFIGURED');
   });
 
   it('rescaling rounds half up to one decimal', () => {

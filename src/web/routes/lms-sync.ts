@@ -33,7 +33,16 @@ export function lmsSyncRoutes(db: Kysely<DB>, client: AgsClient): Router {
   r.get('/lms-sync/:id(\\d+)', requireSession, h(async (req, res) => {
     const s = res.locals.session!;
     const csId = parse(id, req.params.id);
-    const a = await agreement(db, client, s, csId);
+    let a: Awaited<ReturnType<typeof agreement>>;
+    try {
+      a = await agreement(db, client, s, csId);
+    } catch (e) {
+      // A course without AGS (or an unknown platform): say so on the page instead of an error page.
+      if (wantsJson(req) || !(e instanceof AppError) || !['AGS_NOT_CONFIGURED', 'AGS_PLATFORM_UNKNOWN'].includes(e.code)) throw e;
+      const ctx = (await loadClassSubject(db, csId))!;
+      res.render('lms-sync/not-configured', { title: `Đồng bộ LMS · ${ctx.subjectName} ${ctx.className}`, me: await loadMe(db, s), nav: navFor(s.roles, '/grid'), csId, messageVi: e.vi });
+      return;
+    }
     if (wantsJson(req)) {
       res.json(a);
       return;
@@ -72,8 +81,14 @@ export function lmsSyncRoutes(db: Kysely<DB>, client: AgsClient): Router {
   r.post('/lms-sync/:id(\\d+)/import', requireSession, h(async (req, res) => {
     const s = res.locals.session!;
     const body = parse(importSchema, req.body);
-    const out = await importLineItem(db, client, s, parse(id, req.params.id), body.lineitemUrl, body.columnId);
-    res.json(out);
+    const csId = parse(id, req.params.id);
+    const out = await importLineItem(db, client, s, csId, body.lineitemUrl, body.columnId);
+    if (wantsJson(req)) {
+      res.json(out);
+      return;
+    }
+    const ctx = (await loadClassSubject(db, csId))!;
+    res.render('lms-sync/imported', { title: `Nhập điểm từ LMS · ${ctx.subjectName} ${ctx.className}`, me: await loadMe(db, s), nav: navFor(s.roles, '/grid'), csId, out });
   }));
 
   return r;
