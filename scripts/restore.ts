@@ -1,0 +1,62 @@
+/**
+ * `npm run restore -- <file> [--database <name>]` — restores a dump made by `npm run backup` into an
+ * EMPTY database (all or nothing, checked against <file>.json). With DATABASE_URL the target is
+ * that database (or <name> on the same server, created if missing); without it, the embedded
+ * PostgreSQL in <dataDir>/pg (a fresh data directory: move the old one away first).
+ */
+import path from 'node:path';
+import pg from 'pg';
+import { loadConfig } from '../src/config/config';
+import { startEmbeddedPostgres, type EmbeddedCluster } from '../src/db/embedded';
+import { restoreDatabase } from '../src/backup/backup';
+import { isAppError } from '../src/shared/errors';
+
+async function main(): Promise<number> {
+  const args = process.argv.slice(2);
+  const dbi = args.indexOf('--database');
+  const dbName = dbi >= 0 ? args[dbi + 1] : undefined;
+  const file = args.filter((a, i) => !a.startsWith('--') && !(dbi >= 0 && i === dbi + 1))[0];
+  if (!file) {
+    console.error('Cách dùng / usage: npm run restore -- <tệp.dump> [--database <tên>]');
+    return 2;
+  }
+  if (dbName !== undefined && !/^[a-z_][a-z0-9_]{0,62}$/.test(dbName)) {
+    console.error('Tên cơ sở dữ liệu không hợp lệ / invalid database name');
+    return 2;
+  }
+  const config = loadConfig();
+  let cluster: EmbeddedCluster | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    cluster = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pg'), port: Number(process.env.EMBEDDED_PG_PORT ?? 54329) });
+    url = cluster.url('postgres');
+  }
+  try {
+    if (dbName) {
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        const exists = await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [dbName]);
+        if (!exists.rowCount) await admin.query(`CREATE DATABASE ${dbName}`);
+      } finally {
+        await admin.end();
+      }
+      const u = new URL(url);
+      u.pathname = `/${dbName}`;
+      url = u.toString();
+    }
+    const t0 = Date.now();
+    const r = await restoreDatabase(url, path.resolve(file));
+    console.log(`Đã phục hồi / restored ${file} (${Date.now() - t0} ms)`);
+    console.log(Object.entries(r.counts).map(([t, n]) => `${t}=${n}`).join(' '));
+    if (!r.manifest) console.log('Cảnh báo: không có tệp kê khai .json, không kiểm được SHA-256 / warning: no manifest, checksum not verified');
+    return 0;
+  } finally {
+    await cluster?.stop();
+  }
+}
+
+main().then((code) => process.exit(code), (err) => {
+  console.error(isAppError(err) ? `${err.code}: ${err.vi} / ${err.en}` : err);
+  process.exit(2);
+});
