@@ -174,12 +174,58 @@ export async function impactOf(db: Q, ctx: ClassSubjectContext, columnId: number
     lines.push({ labelVi: `${ctx.subjectName}: trung bình ${t === 'HK1' ? 'học kỳ I' : 'học kỳ II'}`, before: x, after: y, changed: x !== y });
   }
   lines.push({ labelVi: `${ctx.subjectName}: trung bình cả năm`, before: a.year.text, after: b.year.text, changed: a.year.text !== b.year.text });
-  return {
-    lines,
-    notesVi: [
-      'Học lực/kết quả học tập, danh hiệu và quyết định lên lớp cuối năm được tính lại khi cập nhật; bản xem trước này chỉ nêu các điểm trung bình môn.',
-    ],
+  const termCode = terms.find((t) => t.id === columns.find((c) => c.id === columnId)?.termId)?.code ?? 'HK1';
+  const results = await resultLines(k, ctx, termCode, columnId, enrolmentId, next);
+  return { lines: [...lines, ...results.lines], notesVi: results.notesVi };
+}
+
+type ResultsModules = {
+  cc: { loadClassContext: (db: Kysely<DB>, classId: number) => Promise<{ students: ReadonlyArray<{ enrolmentId: number }> } | null> };
+  rs: {
+    loadClassData: (db: Kysely<DB>, c: unknown) => Promise<{ scores: Map<number, Map<number, unknown>> }>;
+    studentResult: (d: unknown, st: unknown, period: 'HK1' | 'HK2' | 'CN') => { learning: { text: string | null }; overall: { text: string | null } | null; title: { text: string | null }; outcome: { text: string | null } | null };
   };
+};
+
+/**
+ * Learning level, overall average, title and year outcome before/after, from the class results of
+ * src/results (built concurrently; resolved at run time). The same rules engine computes them.
+ */
+async function resultLines(db: Kysely<DB>, ctx: ClassSubjectContext, termCode: 'HK1' | 'HK2', columnId: number, enrolmentId: number, next: CellValue): Promise<{ lines: ImpactLine[]; notesVi: string[] }> {
+  let mods: ResultsModules;
+  try {
+    mods = { cc: optionalModule('../results/class-context'), rs: optionalModule('../results/results-service') } as ResultsModules;
+    if (!mods.cc || !mods.rs) throw new Error('results module absent');
+    if (typeof mods.rs.studentResult !== 'function' || typeof mods.cc.loadClassContext !== 'function') throw new Error('results API');
+  } catch {
+    return { lines: [], notesVi: ['Học lực, danh hiệu và kết quả cuối năm chưa xem trước được (mô-đun kết quả học tập chưa có).'] };
+  }
+  try {
+    const c = await mods.cc.loadClassContext(db, ctx.classId);
+    const st = c?.students.find((s) => s.enrolmentId === enrolmentId);
+    if (!c || !st) return { lines: [], notesVi: [] };
+    const d = await mods.rs.loadClassData(db, c);
+    const periods: Array<'HK1' | 'HK2' | 'CN'> = [termCode, 'CN'];
+    const before = periods.map((p) => mods.rs.studentResult(d, st, p));
+    let cells = d.scores.get(enrolmentId);
+    if (!cells) d.scores.set(enrolmentId, (cells = new Map()));
+    cells.set(columnId, { columnId, enrolmentId, tenths: next.tenths, rating: next.rating, version: 0 });
+    const after = periods.map((p) => mods.rs.studentResult(d, st, p));
+    const out: ImpactLine[] = [];
+    const pVi = (p: string) => (p === 'HK1' ? 'học kỳ I' : p === 'HK2' ? 'học kỳ II' : 'cả năm');
+    periods.forEach((p, i) => {
+      const x = before[i]!;
+      const y = after[i]!;
+      const add = (label: string, u: string | null | undefined, v: string | null | undefined) => out.push({ labelVi: `${label} ${pVi(p)}`, before: u ?? null, after: v ?? null, changed: (u ?? null) !== (v ?? null) });
+      add('Điểm trung bình các môn', x.overall?.text, y.overall?.text);
+      add(ctx.regime === 'TT22' ? 'Kết quả học tập' : 'Học lực', x.learning.text, y.learning.text);
+      add('Danh hiệu', x.title.text, y.title.text);
+      if (p === 'CN') add('Quyết định', x.outcome?.text, y.outcome?.text);
+    });
+    return { lines: out, notesVi: ['Học lực, danh hiệu và quyết định cuối năm tính theo hạnh kiểm/rèn luyện đã nhập; mục trống (—) là chưa đủ dữ liệu để xét.'] };
+  } catch {
+    return { lines: [], notesVi: ['Chưa xem trước được học lực và danh hiệu.'] };
+  }
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -301,6 +347,20 @@ export async function flagYearDecisionsHook(trx: Transaction<DB>, classId: numbe
   return { status: r.rows.length ? 'reopened_for_reapproval' : 'no_approved_decision', reopened: r.rows.map((x) => Number(x.id)) };
 }
 
+/**
+ * A module built concurrently by another engineer, loaded at run time (CommonJS require, which
+ * ts-node and jest resolve too) so this file compiles and runs whether or not it exists yet.
+ */
+function optionalModule(spec: string): unknown {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(spec) as unknown;
+  } catch (e) {
+    if ((e as { code?: string }).code === 'MODULE_NOT_FOUND') return null;
+    throw e;
+  }
+}
+
 type EnqueueScorePush = (trx: Transaction<DB>, refs: ReadonlyArray<{ columnId: number; enrolmentId: number }>) => Promise<number>;
 
 /**
@@ -311,8 +371,7 @@ type EnqueueScorePush = (trx: Transaction<DB>, refs: ReadonlyArray<{ columnId: n
 export async function queueLmsPushHook(trx: Transaction<DB>, rec: CorrectionRecord): Promise<{ status: string; queued?: number }> {
   let enqueue: EnqueueScorePush | undefined;
   try {
-    const spec = '../lms-sync/outbox';
-    enqueue = ((await import(spec)) as { enqueueScorePush?: EnqueueScorePush }).enqueueScorePush;
+    enqueue = (optionalModule('../lms-sync/outbox') as { enqueueScorePush?: EnqueueScorePush } | null)?.enqueueScorePush;
   } catch {
     enqueue = undefined;
   }

@@ -239,28 +239,37 @@ describe('TT58 class (Toán 7A): delegation to the vice-principal', () => {
   let reqId: number;
   const e7 = async () => Number((await h.db.db.selectFrom('enrolment').select('id').where('class_id', '=', f.class7A).where('person_id', '=', f.person.get(STUDENTS[0]!.id)!).executeTakeFirstOrThrow()).id);
 
-  it('marks, lock of the semester test, request 6 → 8: the semester average moves 6,5 → 7,0', async () => {
+  it('marks, lock of the semester test, request 6 → 9: average 7,5 → 8,3, learning Khá → Giỏi, title tiên tiến → giỏi', async () => {
     const v = await view(hoa, f.math7A);
     const e = await e7();
-    const marks: Array<[string, string]> = [['Miệng', '8'], ['15 phút 1', '7'], ['15 phút 2', '7'], ['15 phút 3', '7'], ['1 tiết 1', '6'], ['1 tiết 2', '6'], ['Học kỳ', '6']];
+    const marks: Array<[string, string]> = [['Miệng', '8'], ['15 phút 1', '8'], ['15 phút 2', '8'], ['15 phút 3', '8'], ['1 tiết 1', '8'], ['1 tiết 2', '8'], ['Học kỳ', '6']];
     const res = await post(hoa, `/grid/${f.math7A}/scores`, { changes: marks.map(([l, value]) => ({ columnId: col(v, l).id, enrolmentId: e, value, version: 0 })) });
     expect(res.status).toBe(200);
-    // TT58: (8+7+7+7 + 2×(6+6) + 3×6)/(4 + 2×2 + 3) = (29+24+18)/11 = 71/11 = 6,45 → 6,5
-    expect(res.body.rows[0].terms.HK1.text).toBe('6,5');
+    // TT58: (8×4 + 2×(8+8) + 3×6)/(4 + 2×2 + 3) = (32+32+18)/11 = 82/11 = 7,45 → 7,5
+    expect(res.body.rows[0].terms.HK1.text).toBe('7,5');
+    // Conduct (hạnh kiểm) Tốt in both semesters and the year, entered by the homeroom teacher (table from issue 6).
+    for (const term of ['HK1', 'HK2', 'CN']) await h.db.db.insertInto('conduct').values({ enrolment_id: e, term, regime: 'TT58', level: 'Tốt' } as never).execute();
     hk = col(v, 'Học kỳ').id;
-    // HK2 all 7: (7×4 + 2×(7+7) + 3×7)/11 = 77/11 = 7,0; year = (6,5 + 2×7,0)/3 = 20,5/3 = 6,83 → 6,8
+    // HK2 all 7: (7×4 + 2×(7+7) + 3×7)/11 = 77/11 = 7,0; year = (7,5 + 2×7,0)/3 = 21,5/3 = 7,17 → 7,2
     const v2 = await view(hoa, f.math7A, 'HK2');
     const r2 = await post(hoa, `/grid/${f.math7A}/scores`, { changes: v2.columns.map((c) => ({ columnId: c.id, enrolmentId: e, value: '7', version: 0 })) });
-    expect(r2.body.rows[0].year.text).toBe('6,8');
+    expect(r2.body.rows[0].year.text).toBe('7,2');
     await h.db.db.insertInto('update_point').values({ term_id: f.terms.HK1, label: 'Cuối học kỳ I', deadline: new Date(Date.now() - 60_000), kinds: ['final'] }).execute();
-    const r = await post(hoa, `/grid/${f.math7A}/corrections`, { columnId: hk, enrolmentId: e, value: '8', reasonCode: 'entry_error', reasonText: '' });
+    const r = await post(hoa, `/grid/${f.math7A}/corrections`, { columnId: hk, enrolmentId: e, value: '9', reasonCode: 'entry_error', reasonText: '' });
     expect(r.status).toBe(201);
     reqId = r.body.id;
-    // after: (29+24+3×8)/11 = 77/11 = 7,0
+    // after: (32+32+3×9)/11 = 91/11 = 8,27 → 8,3
     const impact = (await getJson(hoa, `/corrections/${reqId}`)).body.impact.lines;
-    expect(impact[0]).toMatchObject({ before: '6,5', after: '7,0', changed: true });
-    // year after: (7,0 + 2×7,0)/3 = 7,0
-    expect(impact[2]).toMatchObject({ before: '6,8', after: '7,0', changed: true });
+    expect(impact[0]).toMatchObject({ before: '7,5', after: '8,3', changed: true });
+    // year after: (8,3 + 2×7,0)/3 = 22,3/3 = 7,43 → 7,4
+    expect(impact[2]).toMatchObject({ before: '7,2', after: '7,4', changed: true });
+    // Only subject: Toán. HK1 learning (TT58 Điều 13): 7,5 ≥ 6,5 with Toán ≥ 6,5 → Khá; 8,3 ≥ 8,0 with Toán ≥ 8,0 → Giỏi.
+    // Title (Điều 18) with hạnh kiểm Tốt: Khá → Học sinh tiên tiến; Giỏi → Học sinh giỏi.
+    const line = (l: string) => impact.find((x: any) => x.labelVi === l);
+    expect(line('Học lực học kỳ I')).toMatchObject({ before: 'Khá', after: 'Giỏi', changed: true });
+    expect(line('Danh hiệu học kỳ I')).toMatchObject({ before: 'Học sinh tiên tiến', after: 'Học sinh giỏi', changed: true });
+    // Year: 7,2 → 7,4, both Khá (below 8,0): the year title stays Học sinh tiên tiến.
+    expect(line('Danh hiệu cả năm')).toMatchObject({ before: 'Học sinh tiên tiến', after: 'Học sinh tiên tiến', changed: false });
     expect((await post(tuan, `/corrections/${reqId}/confirm`)).body.state).toBe('confirmed');
   });
 
@@ -280,10 +289,11 @@ describe('TT58 class (Toán 7A): delegation to the vice-principal', () => {
     expect(applied.body.state).toBe('applied');
     expect(applied.body.links.yearDecision).toEqual({ status: 'reopened_for_reapproval', reopened: [Number(yd.id)] });
     expect((await h.db.db.selectFrom('year_decision').select('state').where('id', '=', yd.id).executeTakeFirstOrThrow()).state).toBe('reopened');
-    expect((await scoreOf(hk, await e7()))!.tenths).toBe(80);
+    expect((await scoreOf(hk, await e7()))!.tenths).toBe(90);
+    expect(applied.body.links.recomputed.map((l: any) => l.labelVi)).toContain('Danh hiệu học kỳ I');
     const e = await e7();
     const v = await view(tuan, f.math7A);
-    expect(v.rows.find((x) => x.enrolmentId === e)!.averages.terms.HK1!.text).toBe('7,0');
+    expect(v.rows.find((x) => x.enrolmentId === e)!.averages.terms.HK1!.text).toBe('8,3');
     expect((await getJson(lan, `/corrections/${reqId}`)).body.history.map((x: any) => x.action)).toEqual(['request', 'confirm', 'approve', 'apply']);
   });
 });
