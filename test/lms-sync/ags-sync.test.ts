@@ -345,6 +345,38 @@ describe('tokens and concurrency', () => {
   });
 });
 
+describe('recovery and duplicates', () => {
+  it('two concurrent publishes of the same column create ONE line item', async () => {
+    const col = columns[5]!;
+    const [a, b] = await Promise.all([publish(col.id), publish(col.id)]);
+    expect(a.status).toBe(200);
+    expect(b.status).toBe(200);
+    expect(a.body.lineitemUrl).toBe(b.body.lineitemUrl);
+    expect([a.body.created, b.body.created].filter(Boolean)).toHaveLength(1);
+    expect(h.platform.gradebook('2').filter((c) => c.resourceId === resourceIdOf(col.id))).toHaveLength(1);
+    await drainAll();
+  });
+
+  it('a row left in "sending" by a crashed process is claimed again after its lease, and sent once', async () => {
+    const col = columns[5]!;
+    const url = (await h.db.db.selectFrom('lms_line_item').select('lineitem_url').where('column_id', '=', col.id).executeTakeFirstOrThrow()).lineitem_url;
+    await save(f.math6A, col.id, [[S[0]!.id, '9,5']]);
+    // Simulate a process that claimed the row and died before sending (lease already expired).
+    await h.db.db.updateTable('ags_outbox').set({ state: 'sending', attempts: 1, locked_until: new Date(Date.now() - 1000) }).where('state', '=', 'pending').execute();
+    h.platform.resetStats();
+    await drainAll();
+    expect(h.platform.stats().scorePosts).toBe(1);
+    expect(gradeOf(url, S[0]!.id)?.score).toBe(9.5);
+    // A live lease is left alone.
+    await save(f.math6A, col.id, [[S[0]!.id, '9']]);
+    await h.db.db.updateTable('ags_outbox').set({ state: 'sending', locked_until: new Date(Date.now() + 60_000) }).where('state', '=', 'pending').execute();
+    expect((await worker.drainOnce()).claimed).toBe(0);
+    await h.db.db.updateTable('ags_outbox').set({ state: 'pending', locked_until: null }).where('state', '=', 'sending').execute();
+    await drainAll();
+    expect(gradeOf(url, S[0]!.id)?.score).toBe(9);
+  });
+});
+
 describe('agreement view', () => {
   it('shows LMS vs Sổ Điểm and re-publishes the differences in one action', async () => {
     const col = columns[4]!;
