@@ -11,6 +11,7 @@ const BENCHES: Array<[string, () => Promise<BenchResult>]> = [
   ['grid', async () => (require('./grid.bench') as typeof import('./grid.bench')).benchGrid()],
   ['audit', async () => (require('./audit.bench') as typeof import('./audit.bench')).benchAudit()],
   ['print', async () => (require('./print.bench') as typeof import('./print.bench')).benchPrint()],
+  ['results', async () => (require('./results.bench') as typeof import('./results.bench')).benchResults()],
   ['ags', async () => (require('./ags.bench') as typeof import('./ags.bench')).benchAgs()],
 ];
 

@@ -212,6 +212,31 @@ export const OUTCOME_VI: Record<string, string> = {
   pending: 'Chưa xét',
 };
 
+/**
+ * Per-student memo: a student's figures depend only on their own marks, conduct, absences, exemptions and
+ * override plus the class's subjects, regime and options. The key is exactly those inputs, so after one
+ * score change only that student is recomputed (the others' keys are unchanged) and nothing can be stale.
+ * Bounded FIFO so a large school cannot grow it without limit.
+ */
+const memo = new Map<string, { key: string; result: StudentResult }>();
+const MEMO_MAX = 20_000;
+function remember(k: string, key: string, result: StudentResult): void {
+  memo.delete(k);
+  memo.set(k, { key, result });
+  if (memo.size > MEMO_MAX) memo.delete(memo.keys().next().value as string);
+}
+
+function inputKey(d: ClassData, enrolmentId: number, period: Period): string {
+  const cells = d.scores.get(enrolmentId);
+  const parts: string[] = [period, d.c.regime, String(d.c.grade), JSON.stringify(d.c.options), d.subjects.map((s) => `${s.id}:${s.assessment}:${s.subjectName}`).join(',')];
+  for (const col of d.columns) {
+    const v = cells?.get(col.id);
+    parts.push(`${col.id}/${col.kind}/${col.termId}/${col.form ?? ''}=${v ? `${v.tenths ?? ''}${v.rating ?? ''}` : ''}`);
+  }
+  parts.push(JSON.stringify(d.conduct.get(enrolmentId) ?? null), String(d.absences.get(enrolmentId) ?? 0), JSON.stringify(d.exemptions.get(enrolmentId) ?? null), JSON.stringify(d.overrides.get(enrolmentId) ?? null));
+  return parts.join('|');
+}
+
 export async function loadClassResults(db: Kysely<DB>, session: Session, classId: number, period: Period): Promise<ClassResults> {
   const c = await classFor(db, session, classId);
   authoriseClassView(session, c);
@@ -225,7 +250,12 @@ export async function loadClassResults(db: Kysely<DB>, session: Session, classId
     period,
     subjects: d.subjects.map((s) => ({ id: s.id, name: s.subjectName })),
     rows: c.students.map((st) => {
+      const key = `${st.displayName}|${st.leftOn ?? ''}|${inputKey(d, st.enrolmentId, period)}`;
+      const memoKey = `${c.classId}|${st.enrolmentId}`;
+      const hit = memo.get(memoKey);
+      if (hit && hit.key === key) return hit.result;
       const { rank: _rank, ...r } = studentResult(d, st, period);
+      remember(memoKey, key, r);
       return r;
     }),
     options: { ...c.options } as Record<string, string>,

@@ -31,6 +31,8 @@ export function navFor(roles: readonly Role[], current: string): NavItem[] {
   if (roles.includes('principal') || roles.includes('vice_principal')) items.push({ href: '/school/deadlines', label: 'Hạn cập nhật' });
   if (roles.includes('principal')) items.push({ href: '/school/permissions', label: 'Quy chế' });
   if (roles.includes('principal') || roles.includes('vice_principal')) items.push({ href: '/print', label: 'In sổ' });
+  // Roll-call, conduct, results, year-end lists: homeroom teachers for their class, the board for every class (checked again server-side).
+  if (roles.includes('homeroom_teacher') || roles.includes('principal') || roles.includes('vice_principal')) items.push({ href: '/results', label: 'Điểm danh & kết quả' });
   if (roles.some((r) => r !== 'student')) items.push({ href: '/corrections', label: 'Sửa điểm' });
   if (roles.includes('principal') || roles.includes('vice_principal') || roles.includes('school_admin')) items.push({ href: '/audit', label: 'Nhật ký' });
   return items.map((i) => ({ ...i, on: current === i.href || current.startsWith(`${i.href}/`) }));

@@ -7,12 +7,19 @@ import { requireSession } from '../session-middleware';
 import { loadMe } from '../me';
 import { navFor } from '../view-helpers';
 import { loadClassResults } from '../../results/results-service';
+import { listVisibleClasses } from '../../gradebook/class-summary';
 import { handle, idSchema, parseWith, wantsJson } from './route-kit';
 
 const period = z.enum(['HK1', 'HK2', 'CN']).default('CN');
 
 export function resultsRoutes(db: Kysely<DB>): Router {
   const r = Router();
+  r.get('/results', requireSession, handle(async (_req, res) => {
+    const s = res.locals.session!;
+    // Homeroom teachers see their own classes, the board every class of the open years (same rule as the class summary).
+    const classes = await listVisibleClasses(db, s);
+    res.render('results/index', { title: 'Điểm danh & kết quả', me: await loadMe(db, s), nav: navFor(s.roles, '/results'), classes });
+  }));
   r.get('/results/class/:classId(\\d+)', requireSession, handle(async (req, res) => {
     const s = res.locals.session!;
     const classId = parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.classId);
