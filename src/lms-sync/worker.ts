@@ -119,21 +119,25 @@ export class OutboxWorker {
       return p;
     };
 
+    // Never touch a grade item the LMS did not give us / we did not create (moodle-lti-behaviour.md §7).
+    const sendable: Claimed[] = [];
+    for (const row of claimed) {
+      const item = itemBy.get(row.lineitem_url);
+      const refusal = !item || !item.ours || Number(item.class_subject_id) !== Number(row.class_subject_id) ? 'AGS_FOREIGN_LINEITEM' : item.gone_at ? 'AGS_LINEITEM_GONE' : null;
+      if (refusal) out[await this.settleFailure(row, agsError(refusal, { retryable: false }), target)]++;
+      else sendable.push(row);
+    }
+    const stamps = await this.reserveTimestamps(sendable);
+    out.deferred += sendable.length - stamps.size;
+
+    const ready = sendable.filter((r) => stamps.has(r.id));
     let next = 0;
     const lane = async () => {
-      while (next < claimed.length) {
-        const row = claimed[next++]!;
-        const item = itemBy.get(row.lineitem_url);
+      while (next < ready.length) {
+        const row = ready[next++]!;
+        const ts = stamps.get(row.id)!;
         try {
-          // Never touch a grade item the LMS did not give us / we did not create (moodle-lti-behaviour.md §7).
-          if (!item || !item.ours || Number(item.class_subject_id) !== Number(row.class_subject_id)) throw agsError('AGS_FOREIGN_LINEITEM', { retryable: false });
-          if (item.gone_at) throw agsError('AGS_LINEITEM_GONE', { retryable: false });
           const t = await target(Number(row.class_subject_id));
-          const ts = await this.reserveTimestamp(row);
-          if (ts === null) {
-            out.deferred++;
-            continue;
-          }
           const existing = (await resultsOf(t, row.lineitem_url)).get(row.lms_user_id);
           const comment = existing?.comment ?? undefined;
           await this.client.postScore(t, row.lineitem_url, {
@@ -155,7 +159,7 @@ export class OutboxWorker {
         }
       }
     };
-    await Promise.all(Array.from({ length: Math.min(this.o.concurrency, claimed.length) }, lane));
+    await Promise.all(Array.from({ length: Math.min(this.o.concurrency, ready.length) }, lane));
     return out;
   }
 
@@ -180,32 +184,50 @@ export class OutboxWorker {
 
   /**
    * Strictly increasing per (line item, user), whole seconds (Moodle compares seconds, §7), never in the
-   * future: max(now, last + 1 s). If that is in the future the row waits until then (returns null).
+   * future: max(now, last + 1 s), reserved for the whole batch in one statement. Rows whose next allowed
+   * second is still to come (or a second row for the same user and item in this batch) go back to
+   * `pending` until then. Returns outbox id → timestamp for the rows that may be sent now.
    */
-  private async reserveTimestamp(row: Claimed): Promise<Date | null> {
-    const r = await sql<{ ts: Date | null; wait_until: Date | null }>`
-      WITH cur AS (
-        SELECT date_trunc('second', now()) AS now_s,
-               (SELECT last_ts FROM ags_last_timestamp WHERE lineitem_url = ${row.lineitem_url} AND lms_user_id = ${row.lms_user_id}) AS last_ts
+  private async reserveTimestamps(rows: readonly Claimed[]): Promise<Map<number, Date>> {
+    const out = new Map<number, Date>();
+    if (!rows.length) return out;
+    const seen = new Set<string>();
+    const unique: Claimed[] = [];
+    const dup: number[] = [];
+    for (const r of rows) {
+      const k = `${r.lineitem_url}\n${r.lms_user_id}`;
+      if (seen.has(k)) dup.push(r.id);
+      else {
+        seen.add(k);
+        unique.push(r);
+      }
+    }
+    const r = await sql<{ id: string; ts: Date | null; wait_until: Date | null }>`
+      WITH input AS (
+        SELECT * FROM unnest(${unique.map((u) => u.id)}::bigint[], ${unique.map((u) => u.lineitem_url)}::text[], ${unique.map((u) => u.lms_user_id)}::text[]) AS t(id, url, uid)
       ), pick AS (
-        SELECT CASE WHEN last_ts IS NULL OR last_ts + interval '1 second' <= now_s THEN now_s END AS ts,
-               last_ts + interval '1 second' AS wait_until
-          FROM cur
+        SELECT i.id, i.url, i.uid,
+               CASE WHEN l.last_ts IS NULL OR l.last_ts + interval '1 second' <= date_trunc('second', now()) THEN date_trunc('second', now()) END AS ts,
+               l.last_ts + interval '1 second' AS wait_until
+          FROM input i LEFT JOIN ags_last_timestamp l ON l.lineitem_url = i.url AND l.lms_user_id = i.uid
       ), ins AS (
         INSERT INTO ags_last_timestamp (lineitem_url, lms_user_id, last_ts)
-        SELECT ${row.lineitem_url}, ${row.lms_user_id}, ts FROM pick WHERE ts IS NOT NULL
+        SELECT url, uid, ts FROM pick WHERE ts IS NOT NULL
         ON CONFLICT (lineitem_url, lms_user_id) DO UPDATE SET last_ts = GREATEST(ags_last_timestamp.last_ts, EXCLUDED.last_ts)
-        RETURNING last_ts
       )
-      SELECT (SELECT last_ts FROM ins) AS ts, (SELECT wait_until FROM pick) AS wait_until`.execute(this.db);
-    const x = r.rows[0];
-    if (x?.ts) return new Date(x.ts);
-    await this.db
-      .updateTable('ags_outbox')
-      .set({ state: 'pending', attempts: sql`attempts - 1`, next_attempt_at: x?.wait_until ?? new Date(Date.now() + 1000), locked_until: null, updated_at: sql`now()` })
-      .where('id', '=', row.id)
-      .execute();
-    return null;
+      SELECT id, ts, wait_until FROM pick`.execute(this.db);
+    const later: Array<{ id: number; at: Date }> = dup.map((id) => ({ id, at: new Date(Date.now() + 1000) }));
+    for (const x of r.rows) {
+      if (x.ts) out.set(Number(x.id), new Date(x.ts));
+      else later.push({ id: Number(x.id), at: x.wait_until ? new Date(x.wait_until) : new Date(Date.now() + 1000) });
+    }
+    if (later.length) {
+      await sql`
+        UPDATE ags_outbox o SET state = 'pending', attempts = o.attempts - 1, next_attempt_at = t.at, locked_until = NULL, updated_at = now()
+          FROM unnest(${later.map((l) => l.id)}::bigint[], ${later.map((l) => l.at.toISOString())}::timestamptz[]) AS t(id, at)
+         WHERE o.id = t.id`.execute(this.db);
+    }
+    return out;
   }
 
   private async settleFailure(row: Claimed, err: AgsError, target: (csId: number) => Promise<CourseTarget>): Promise<'retried' | 'failed' | 'conflicts'> {
