@@ -8,6 +8,7 @@ import type { DB } from '../db/schema';
 import type { Session } from '../auth/session';
 import { AppError } from '../shared/errors';
 import { isBoard } from '../auth/roles';
+import { STATE_LABEL_VI, type CorrectionState } from './state-machine';
 
 export interface TrailFilter {
   readonly teacherId?: number | undefined;
@@ -54,7 +55,7 @@ const valText = (v: J): string => {
   if (!v) return '';
   if (v.tenths !== undefined && v.tenths !== null) return String(v.tenths / 10).replace('.', ',');
   if (v.rating) return v.rating === 'D' ? 'Đ' : 'CĐ';
-  if (v.state) return v.state;
+  if (v.state) return STATE_LABEL_VI[v.state as CorrectionState] ?? v.state;
   if (v.tenths === null || v.rating === null) return '(trống)';
   return '';
 };
@@ -67,11 +68,13 @@ export async function loadTrail(db: Kysely<DB>, session: Session, f: TrailFilter
   let q = db
     .selectFrom('audit_log as a')
     .leftJoin('person as actor', 'actor.id', 'a.actor_person_id')
-    .leftJoin('assessment_column as ac', (j) => j.on(sql`ac.id`, '=', sql`coalesce(a.new_value->>'columnId', a.old_value->>'columnId')::bigint`))
+    // Workflow records name the correction request: its cell gives the class, subject and student.
+    .leftJoin('correction_request as cr', (j) => j.on(sql<boolean>`a.entity = 'correction_request' AND cr.id::text = a.entity_id`))
+    .leftJoin('assessment_column as ac', (j) => j.on(sql`ac.id`, '=', sql`coalesce((a.new_value->>'columnId')::bigint, (a.old_value->>'columnId')::bigint, cr.column_id)`))
     .leftJoin('class_subject as cs', 'cs.id', 'ac.class_subject_id')
     .leftJoin('class as c', 'c.id', 'cs.class_id')
     .leftJoin('subject as s', 's.id', 'cs.subject_id')
-    .leftJoin('enrolment as e', (j) => j.on(sql`e.id`, '=', sql`coalesce(a.new_value->>'enrolmentId', a.old_value->>'enrolmentId')::bigint`))
+    .leftJoin('enrolment as e', (j) => j.on(sql`e.id`, '=', sql`coalesce((a.new_value->>'enrolmentId')::bigint, (a.old_value->>'enrolmentId')::bigint, cr.enrolment_id)`))
     .leftJoin('person as st', 'st.id', 'e.person_id')
     .select([
       'a.id', 'a.seq', 'a.at', 'a.actor_person_id', 'actor.display_name as actor_name', 'a.actor_role', 'a.action', 'a.entity', 'a.entity_id', 'a.source',
@@ -155,6 +158,12 @@ export const ACTION_VI: Record<string, string> = {
   'correction.witness': 'Xác nhận chứng kiến',
   'correction.evidence': 'Đính kèm minh chứng',
   'update_point.move': 'Dời thời điểm cập nhật',
+  'grid.columns.open': 'Tạo các cột điểm',
+  'print.correction_minutes': 'In biên bản sửa điểm',
+  'roster.sync': 'Đồng bộ danh sách lớp',
+  'roster.join': 'Học sinh vào lớp',
+  'roster.rejoin': 'Học sinh trở lại lớp',
+  'platform.register': 'Kết nối LMS',
 };
 
 export async function trailFilterOptions(db: Kysely<DB>, schoolId: number) {

@@ -140,7 +140,12 @@ export async function viewCorrection(db: Kysely<DB>, session: Session, id: numbe
   const actor = await actorFor(db, session, rec);
   const actions = availableActions({ state: rec.state, requestedBy: rec.requestedBy.id }, actor);
   const canWitness = rec.state === 'applied' && witnessRole(session, rec) !== null && !rec.witnesses.some((w) => w.personId === session.personId);
-  return { rec, actions, canWitness, impact: await impactOf(db, rec.ctx, rec.column.id, rec.enrolmentId, rec.newValue) };
+  // Once applied, what changed is the record made at that moment, not a preview against today's marks.
+  const impact: Impact =
+    rec.state === 'applied'
+      ? { lines: (rec.links.recomputed as ImpactLine[] | undefined) ?? [], notesVi: ['Các kết quả đã được tính lại khi cập nhật điểm (ghi lại tại thời điểm cập nhật).'] }
+      : await impactOf(db, rec.ctx, rec.column.id, rec.enrolmentId, rec.newValue);
+  return { rec, actions, canWitness, impact };
 }
 
 // ------------------------------------------------------------------------------------------------
