@@ -23,6 +23,7 @@ import { resultsRoutes } from './web/routes/results';
 import { yearEndRoutes } from './web/routes/year-end';
 import { importRoutes } from './web/routes/import';
 import { exportRoutes } from './web/routes/export';
+import { dashboardRoutes } from './web/routes/dashboard';
 import { attendanceRoutes } from './web/routes/attendance';
 import { studentRoutes } from './web/routes/student';
 import { createRosterService } from './roster/roster-service';
@@ -118,6 +119,7 @@ export async function startServer(config: Config, database: Database, opts: { lo
   app.use(yearEndRoutes(db));
   app.use(importRoutes(db));
   app.use(exportRoutes(db));
+  app.use(dashboardRoutes(db));
   app.use(attendanceRoutes(db));
   app.use(studentRoutes(db));
   app.use(rosterRoutes(db, roster));
