@@ -111,7 +111,9 @@ export async function loadMonthSheet(db: Kysely<DB>, session: Session, classId: 
     month: m,
     months,
     sessions: c.twoSessions ? ['sang', 'chieu'] : ['sang'],
-    countingVi: c.regime === 'TT22' ? COUNTING_VI[c.options['A-22-ABS']]! : 'TT58: mỗi buổi nghỉ (có phép hay không phép) tính là 1 buổi.',
+    countingVi: !c.twoSessions
+      ? 'Trường học 1 buổi/ngày: mỗi buổi nghỉ (có phép hay không phép) tính là 1 buổi.'
+      : c.regime === 'TT22' ? COUNTING_VI[c.options['A-22-ABS']]! : 'TT58: mỗi buổi nghỉ (có phép hay không phép) tính là 1 buổi.',
     days: daysOfMonth(m).map((d) => ({ day: d, dow: new Date(`${d}T00:00:00Z`).getUTCDay(), school: isSchoolDay(d, c.terms, c.weekdays, holidays) })),
     canWrite: c.homeroomPersonId === session.personId,
     limit: MAX_ABSENCES,
