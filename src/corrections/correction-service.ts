@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema';
 import type { Session } from '../auth/session';
-import { allowed, loadPermissions, type Action } from '../auth/permissions';
+import { allowed, loadPermissions, requirePermission, type Action } from '../auth/permissions';
 import { isBoard } from '../auth/roles';
 import { appendAudit } from '../audit/audit-log';
 import { AppError } from '../shared/errors';
@@ -518,7 +518,9 @@ const toItem = (r: { id: number; state: string; class_name: string; subject_name
  * What waits for the session: the homeroom teacher's requests to confirm (their class), the
  * approver's requests to decide/apply, and the requester's own (with outcomes).
  */
-export async function listForHome(db: Kysely<DB>, session: Session): Promise<{ toConfirm: CorrectionListItem[]; toDecide: CorrectionListItem[]; mine: CorrectionListItem[] }> {
+export async function listForHome(db: Kysely<DB>, session: Session, now = new Date()): Promise<{ toConfirm: CorrectionListItem[]; toDecide: CorrectionListItem[]; mine: CorrectionListItem[] }> {
+  // Expiry happens when somebody looks (no scheduler needed): a stale request never shows as pending.
+  await expireStale(db, session.schoolId, now);
   const perms = await loadPermissions(db, session.schoolId);
   const toConfirm =
     session.roles.includes('homeroom_teacher') && allowed(perms, session.roles, 'correction.confirm')
@@ -553,4 +555,22 @@ export async function previewCorrection(db: Kysely<DB>, session: Session, classS
   const parsed = parseCell(input.value, col, ctx.regime);
   if (!parsed.ok) throw new AppError('GRID_INVALID_VALUE', 'bad_request', parsed.reasonVi, parsed.reasonEn);
   return { ...(await impactOf(db, ctx, col.id, input.enrolmentId, parsed.value)), newText: displayCell(parsed.value, ctx.regime) };
+}
+
+/** The school's expiry setting (days without action before an open request expires; null = never). */
+export async function loadExpiryDays(db: Kysely<DB>, schoolId: number): Promise<number | null> {
+  return (await db.selectFrom('correction_setting').select('expiry_days').where('school_id', '=', schoolId).executeTakeFirst())?.expiry_days ?? null;
+}
+
+export async function setExpiryDays(db: Kysely<DB>, session: Session, days: number | null): Promise<void> {
+  await requirePermission(db, session, 'school.configure');
+  await db.transaction().execute(async (trx) => {
+    const old = await trx.selectFrom('correction_setting').select('expiry_days').where('school_id', '=', session.schoolId).forUpdate().executeTakeFirst();
+    await trx
+      .insertInto('correction_setting')
+      .values({ school_id: session.schoolId, expiry_days: days })
+      .onConflict((oc) => oc.column('school_id').doUpdateSet({ expiry_days: days, updated_at: sql`now()` }))
+      .execute();
+    await appendAudit(trx, { schoolId: session.schoolId, actor: { personId: session.personId, role: 'principal' }, action: 'correction.settings', entity: 'correction_setting', entityId: session.schoolId, oldValue: { expiryDays: old?.expiry_days ?? null }, newValue: { expiryDays: days }, source: 'admin' });
+  });
 }

@@ -225,11 +225,15 @@ describe('TT22 class (Toán 6A): the full path', () => {
 
   it('expiry: a request nobody acted on for the school\'s configured days expires', async () => {
     const id = (await post(hoa, `/grid/${f.math6A}/corrections`, { columnId: gk, enrolmentId: binh(), value: '7', reasonCode: 'entry_error', reasonText: '' })).body.id;
-    await h.db.db.insertInto('correction_setting').values({ school_id: h.schoolId, expiry_days: 7 }).execute();
+    expect((await post(hoa, '/corrections/settings', { expiryDays: 7 })).status).toBe(403);
+    expect((await post(lan, '/corrections/settings', { expiryDays: 0 })).body.error.code).toBe('CORRECTION_BAD_SETTING');
+    expect((await post(lan, '/corrections/settings', { expiryDays: 7 })).body).toEqual({ expiryDays: 7 });
     expect(await expireStale(h.db.db, h.schoolId)).toBe(0);
     await h.db.db.updateTable('correction_request').set({ updated_at: new Date(Date.now() - 8 * 86_400_000) }).where('id', '=', id).execute();
-    expect(await expireStale(h.db.db, h.schoolId)).toBe(1);
+    // Expired when somebody next looks at the list (or by expireStale from a job).
+    expect((await getJson(hoa, '/corrections')).body.mine.find((c: any) => c.id === id).state).toBe('expired');
     expect(await stateOf(id)).toBe('expired');
+    expect(await expireStale(h.db.db, h.schoolId)).toBe(0);
     expect(await auditCount(h, 'correction.expire')).toBe(1);
   });
 });

@@ -19,12 +19,14 @@ import type { ChromiumPool } from '../../print/chromium-pool';
 import { PRINT_VIEWS_DIR, countPdfPages } from '../../print/render-pdf';
 import { sha256Hex } from '../../print/print-service';
 import { appendAudit } from '../../audit/audit-log';
-import { addEvidence, previewCorrection, listAll, listForHome, loadEvidence, transition, viewCorrection, witness, EVIDENCE_MAX_BYTES, type CorrectionRecord } from '../../corrections/correction-service';
+import { allowed, loadPermissions } from '../../auth/permissions';
+import { addEvidence, previewCorrection, loadExpiryDays, setExpiryDays, listAll, listForHome, loadEvidence, transition, viewCorrection, witness, EVIDENCE_MAX_BYTES, type CorrectionRecord } from '../../corrections/correction-service';
 import { TRANSITIONS, STATE_LABEL_VI, type CorrectionAction } from '../../corrections/state-machine';
 
 const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
 const actionSchema = z.enum(['confirm', 'approve', 'reject', 'apply', 'withdraw']);
 const previewSchema = z.object({ classSubjectId: id, columnId: id, enrolmentId: id, value: z.string().max(40) });
+const settingsSchema = z.object({ expiryDays: z.union([z.literal(''), z.coerce.number().int().min(1).max(365)]).default('') });
 const commentSchema = z.object({ comment: z.string().max(1000).default('') });
 
 function parse<T>(schema: z.ZodType<T>, input: unknown): T {
@@ -60,7 +62,19 @@ export function correctionRoutes(db: Kysely<DB>, pool: ChromiumPool | null): Rou
       res.json({ ...home, all });
       return;
     }
-    res.render('corrections/index', { title: 'Đề nghị sửa điểm', me: await loadMe(db, s), nav: navFor(s.roles, '/corrections'), ...home, all, fmtVi });
+    const canConfigure = allowed(await loadPermissions(db, s.schoolId), s.roles, 'school.configure');
+    res.render('corrections/index', { title: 'Đề nghị sửa điểm', me: await loadMe(db, s), nav: navFor(s.roles, '/corrections'), ...home, all, fmtVi, canConfigure, expiryDays: await loadExpiryDays(db, s.schoolId) });
+  }));
+
+  // The school's rule: open requests nobody acts on expire after N days (empty: never).
+  r.post('/corrections/settings', requireSession, h(async (req, res) => {
+    const s = res.locals.session!;
+    const r0 = settingsSchema.safeParse(req.body ?? {});
+    if (!r0.success) throw new AppError('CORRECTION_BAD_SETTING', 'bad_request', 'Số ngày hết hạn phải là số nguyên từ 1 đến 365 (để trống: không bao giờ hết hạn).', 'Expiry must be 1–365 days or empty.');
+    const days = r0.data.expiryDays === '' ? null : r0.data.expiryDays;
+    await setExpiryDays(db, s, days);
+    if (wantsJson(req)) res.json({ expiryDays: days });
+    else res.redirect(303, res.locals.u('/corrections'));
   }));
 
   // The grid's correction dialog asks what would change before the request is sent.
