@@ -47,7 +47,7 @@ it('roll-call by keyboard: K on the first open cell, arrow right, P — both sav
   await page.keyboard.press('ArrowUp');
   await page.keyboard.press('ArrowRight');
   await page.keyboard.press('p');
-  await page.waitForFunction(() => document.getElementById('att-status')!.textContent!.startsWith('Đã lưu'));
+  await page.waitForFunction("document.getElementById('att-status').textContent.startsWith('Đã lưu')");
   await new Promise((res) => setTimeout(res, 300));
   const rows = await h.db.db.selectFrom('attendance').select(['enrolment_id', 'mark']).select((eb) => eb.fn('to_char', [eb.ref('day'), eb.val('YYYY-MM-DD')]).as('d')).orderBy('day').execute();
   // Students are listed in Vietnamese order: Nguyễn Thị An (STUDENTS[2]) first.
