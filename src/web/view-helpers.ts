@@ -35,6 +35,8 @@ export function navFor(roles: readonly Role[], current: string): NavItem[] {
   if (roles.includes('homeroom_teacher') || roles.includes('principal') || roles.includes('vice_principal')) items.push({ href: '/results', label: 'Điểm danh & kết quả' });
   if (roles.some((r) => r !== 'student')) items.push({ href: '/corrections', label: 'Sửa điểm' });
   if (roles.includes('principal') || roles.includes('vice_principal') || roles.includes('school_admin')) items.push({ href: '/audit', label: 'Nhật ký' });
+  if (roles.includes('principal') || roles.includes('vice_principal')) items.push({ href: '/dashboard', label: 'Theo dõi' });
+  if (roles.some((r) => r !== 'student')) items.push({ href: '/export', label: 'Xuất dữ liệu' });
   return items.map((i) => ({ ...i, on: current === i.href || current.startsWith(`${i.href}/`) }));
 }
 
