@@ -104,6 +104,15 @@ export async function benchAgs(): Promise<BenchResult> {
         );
       }
       platform.clearFaults();
+      // (c) the same 1,000 with the platform answering at once: the tool-side cost per score (DB + HTTP + the in-process platform).
+      await db.updateTable('score').set((eb) => ({ tenths: eb('tenths', '+', 1) })).where('column_id', 'in', b.cols).execute();
+      await db.transaction().execute((trx) => enqueueScorePush(trx, b.cols.flatMap((c) => b.enrolments.map((e) => ({ columnId: c, enrolmentId: e })))));
+      await new Promise((r) => setTimeout(r, 1100));
+      const w = new OutboxWorker(db, client, { concurrency: 8, batchSize: 200 });
+      const t0 = performance.now();
+      const r = await w.drainUntilIdle();
+      const sec = (performance.now() - t0) / 1000;
+      lines.push(`(c) same 1,000, LMS answering at once, concurrency 8: ${sec.toFixed(2)} s → ${(r.sent / sec).toFixed(0)} scores/s (sent ${r.sent}) — the per-score overhead on top of the LMS latency`);
     }
     lines.push('token requests are per process (in-memory single flight, token cached until 60 s before expiry); several processes fetch one each');
   } finally {
