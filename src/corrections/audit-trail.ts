@@ -166,11 +166,15 @@ export const ACTION_VI: Record<string, string> = {
   'platform.register': 'Kết nối LMS',
 };
 
-export async function trailFilterOptions(db: Kysely<DB>, schoolId: number) {
+export async function trailFilterOptions(db: Kysely<DB>, schoolId: number, classId?: number) {
+  // Students are offered once a class is chosen (a whole school's list would be unusable).
+  const students = classId
+    ? await db.selectFrom('enrolment as e').innerJoin('person as p', 'p.id', 'e.person_id').innerJoin('class as c', 'c.id', 'e.class_id').select(['p.id', 'p.display_name']).where('e.class_id', '=', classId).where('c.school_id', '=', schoolId).orderBy('p.display_name').execute()
+    : [];
   const [teachers, classes, subjects] = await Promise.all([
     db.selectFrom('person as p').innerJoin('class_subject as cs', 'cs.teacher_person_id', 'p.id').select(['p.id', 'p.display_name']).distinct().where('p.school_id', '=', schoolId).orderBy('p.display_name').execute(),
     db.selectFrom('class').select(['id', 'name']).where('school_id', '=', schoolId).orderBy('name').execute(),
     db.selectFrom('subject').select(['id', 'name']).where('school_id', '=', schoolId).orderBy('name').execute(),
   ]);
-  return { teachers: teachers.map((t) => ({ id: Number(t.id), name: t.display_name })), classes: classes.map((c) => ({ id: Number(c.id), name: c.name })), subjects: subjects.map((s) => ({ id: Number(s.id), name: s.name })) };
+  return { teachers: teachers.map((t) => ({ id: Number(t.id), name: t.display_name })), classes: classes.map((c) => ({ id: Number(c.id), name: c.name })), subjects: subjects.map((s) => ({ id: Number(s.id), name: s.name })), students: students.map((x) => ({ id: Number(x.id), name: x.display_name })) };
 }

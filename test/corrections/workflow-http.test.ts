@@ -217,6 +217,25 @@ describe('TT22 class (Toán 6A): the full path', () => {
     expect((await scoreOf(gk, binh()))!.tenths).toBe(80);
   });
 
+  it('a rejection needs the principal\'s comment; the requester sees the outcome; evidence is readable by the approver', async () => {
+    const id = (await post(hoa, `/grid/${f.math6A}/corrections`, { columnId: gk, enrolmentId: binh(), value: '5', reasonCode: 'other', reasonText: 'Học sinh xin sửa' })).body.id;
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 1, 2, 3]);
+    await fetch(`${h.toolUrl}/corrections/${id}/evidence`, { method: 'POST', headers: { cookie: hoa.cookie, 'x-csrf-token': hoa.csrf, 'content-type': 'image/png' }, body: png });
+    const ev = (await getJson(lan, `/corrections/${id}`)).body.evidence[0];
+    const img = await lan.get(`/corrections/${id}/evidence/${ev.id}`);
+    expect(img.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await img.arrayBuffer()).equals(png)).toBe(true);
+    // A board member (Minh is vice-principal) may read it; the evidence id of another request is not found.
+    expect((await minh.get(`/corrections/${id}/evidence/${ev.id}`)).status).toBe(200);
+    expect((await lan.get(`/corrections/${id}/evidence/${ev.id + 1000}`)).status).toBe(404);
+    const r = await post(lan, `/corrections/${id}/reject`, { comment: 'Không có căn cứ để sửa' });
+    expect(r.body.state).toBe('rejected');
+    const mine = (await getJson(hoa, '/corrections')).body.mine.find((c: any) => c.id === id);
+    expect(mine.stateVi).toBe('Không được duyệt');
+    expect((await getJson(hoa, `/corrections/${id}`)).body.history.at(-1)).toMatchObject({ action: 'reject', comment: 'Không có căn cứ để sửa' });
+    expect((await post(lan, `/corrections/${id}/apply`)).body.error.code).toBe('CORRECTION_BAD_TRANSITION');
+  });
+
   it('the requester withdraws; nobody else can', async () => {
     const id = (await post(hoa, `/grid/${f.math6A}/corrections`, { columnId: gk, enrolmentId: binh(), value: '7', reasonCode: 'entry_error', reasonText: '' })).body.id;
     expect((await post(tuan, `/corrections/${id}/withdraw`)).status).toBe(403);

@@ -43,7 +43,7 @@ export function auditRoutes(db: Kysely<DB>): Router {
       return;
     }
     const qs = new URLSearchParams(Object.entries(req.query).filter((e): e is [string, string] => typeof e[1] === 'string' && e[1] !== '')).toString();
-    res.render('audit/index', { title: 'Nhật ký thay đổi', me: await loadMe(db, s), nav: navFor(s.roles, '/audit'), rows, f, opts: await trailFilterOptions(db, s.schoolId), ACTION_VI, fmtVi, qs });
+    res.render('audit/index', { title: 'Nhật ký thay đổi', me: await loadMe(db, s), nav: navFor(s.roles, '/audit'), rows, f, opts: await trailFilterOptions(db, s.schoolId, f.classId), ACTION_VI, fmtVi, qs });
   }));
 
   r.get('/audit.csv', requireSession, h(async (req, res) => {
