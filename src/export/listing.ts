@@ -14,7 +14,7 @@ export interface ExportableClassSubject {
 
 const collator = new Intl.Collator('vi', { numeric: true });
 
-export async function listExportable(db: Kysely<DB>, session: Session): Promise<{ classSubjects: ExportableClassSubject[]; canExportSchool: boolean }> {
+export async function listExportable(db: Kysely<DB>, session: Session): Promise<{ classSubjects: ExportableClassSubject[]; canExportSchool: boolean; years: Array<{ id: number; name: string }> }> {
   const canExportSchool = allowed(await loadPermissions(db, session.schoolId), session.roles, 'export.data');
   let q = db
     .selectFrom('class_subject as cs')
@@ -29,5 +29,6 @@ export async function listExportable(db: Kysely<DB>, session: Session): Promise<
   const classSubjects = rows
     .map((r) => ({ id: Number(r.id), year: r.year, className: r.class_name, subjectName: r.subject_name, teacherName: r.teacher_name }))
     .sort((a, b) => collator.compare(b.year, a.year) || collator.compare(a.className, b.className) || collator.compare(a.subjectName, b.subjectName));
-  return { classSubjects, canExportSchool };
+  const years = canExportSchool ? (await db.selectFrom('school_year').select(['id', 'name']).where('school_id', '=', session.schoolId).orderBy('start_date', 'desc').execute()).map((y) => ({ id: Number(y.id), name: y.name })) : [];
+  return { classSubjects, canExportSchool, years };
 }

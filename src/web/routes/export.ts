@@ -17,6 +17,7 @@ import { MIME, tableWriter, type TableFormat, type TableWriter } from '../../exp
 import { loadClassSheet, writeClassSheet } from '../../export/class-sheet';
 import { writeAuditTrail } from '../../export/audit-export';
 import { listExportable } from '../../export/listing';
+import { streamYearEndPackage } from '../../export/year-end';
 import { attachment } from './import';
 
 const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -73,6 +74,19 @@ export function exportRoutes(db: Kysely<DB>): Router {
     await stream(res, format, `nhat-ky-${f.from ?? 'dau'}-${f.to ?? 'nay'}`, async (w) => {
       await writeAuditTrail(db, s.schoolId, f, w);
     });
+  }));
+
+  r.get('/export/year-end/:yearId(\\d+).tar', requireSession, h(async (req, res) => {
+    const s = res.locals.session!;
+    const yearId = parse(id, req.params.yearId);
+    await requirePermission(db, s, 'export.data');
+    const y = await db.selectFrom('school_year').select('name').where('id', '=', yearId).where('school_id', '=', s.schoolId).executeTakeFirst();
+    if (!y) throw exportErrors.notFound();
+    res.setHeader('content-type', 'application/x-tar');
+    res.setHeader('content-disposition', attachment(`goi-cuoi-nam-${ascii(y.name)}.tar`));
+    res.setHeader('cache-control', 'no-store');
+    await streamYearEndPackage(db, s.schoolId, yearId, res);
+    res.end();
   }));
 
   return r;
