@@ -9,6 +9,11 @@ import { navFor } from '../view-helpers';
 import { loadClassResults } from '../../results/results-service';
 import { listVisibleClasses } from '../../gradebook/class-summary';
 import { handle, idSchema, parseWith, wantsJson } from './route-kit';
+import { approveExemption, listExemptions, recordDisabilityOverride, recordExemption } from '../../results/exemptions';
+
+const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const exemptionSchema = z.object({ enrolmentId: idSchema, classSubjectId: idSchema, scope: z.enum(['HK1', 'HK2', 'year', 'practical']), dossierRef: z.string().trim().min(1).max(200), validFrom: isoDay, validTo: isoDay });
+const overrideSchema = z.object({ enrolmentId: idSchema, learning: z.string().min(1).max(20), outcome: z.enum(['promoted', 'repeat', 'retest', 'summer-training']), reason: z.string().trim().min(1).max(2000), dossierRef: z.string().trim().min(1).max(200) });
 
 const period = z.enum(['HK1', 'HK2', 'CN']).default('CN');
 
@@ -32,7 +37,27 @@ export function resultsRoutes(db: Kysely<DB>): Router {
       res.json(results);
       return;
     }
-    res.render('results/class', { title: `Kết quả lớp ${results.className}`, me: await loadMe(db, s), nav: navFor(s.roles, '/results'), results, cache: true });
+    res.render('results/class', { title: `Kết quả lớp ${results.className}`, me: await loadMe(db, s), nav: navFor(s.roles, '/results'), results, exemptions: await listExemptions(db, classId), canApprove: s.roles.includes('principal'), csrf: s.csrfToken, cache: true });
+  }));
+
+  const done = (req: import('express').Request, res: import('express').Response, classId: number, body: unknown) => {
+    if (req.is('application/json')) res.json(body);
+    else res.redirect(303, res.locals.u(`/results/class/${classId}`));
+  };
+  r.post('/results/class/:classId(\\d+)/exemptions', requireSession, handle(async (req, res) => {
+    const classId = parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.classId);
+    const id = await recordExemption(db, res.locals.session!, classId, parseWith('RESULTS_BAD_REQUEST', exemptionSchema, req.body));
+    done(req, res, classId, { id });
+  }));
+  r.post('/results/class/:classId(\\d+)/exemptions/:exId(\\d+)/approve', requireSession, handle(async (req, res) => {
+    const classId = parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.classId);
+    await approveExemption(db, res.locals.session!, classId, parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.exId));
+    done(req, res, classId, { ok: true });
+  }));
+  r.post('/results/class/:classId(\\d+)/overrides', requireSession, handle(async (req, res) => {
+    const classId = parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.classId);
+    await recordDisabilityOverride(db, res.locals.session!, classId, parseWith('RESULTS_BAD_REQUEST', overrideSchema, req.body));
+    done(req, res, classId, { ok: true });
   }));
   return r;
 }

@@ -1,0 +1,76 @@
+import { startHarness, type Harness } from '../support/harness';
+import { seedGradebook, launchAs, auditCount, T_HOA, T_MINH, P_LAN, type GradebookFixture, type Client } from '../support/gradebook-factory';
+import { seedResults, openGrids, fill, type ResultsFixture } from '../support/results-factory';
+
+/**
+ * Exemptions and the disability override over HTTP (class 8A, TT58 + TT26, homeroom Minh, principal Lan).
+ * S1 has 9.0 in Toán, Ngữ văn, Tiếng Anh and CĐ in Thể dục in semester I: Giỏi needs every comment subject Đ
+ * (TT58 Điều 13.1), so S1 is not Giỏi in HK I — until an approved exemption takes Thể dục out (Điều 12.4).
+ */
+let h: Harness;
+let f: GradebookFixture;
+let r: ResultsFixture;
+let minh: Client;
+let lan: Client;
+
+beforeAll(async () => {
+  h = await startHarness();
+  f = await seedGradebook(h);
+  r = await seedResults(h, f);
+  let hoa: Client;
+  [minh, lan, hoa] = await Promise.all([launchAs(h, T_MINH.id), launchAs(h, P_LAN.id), launchAs(h, T_HOA.id)]);
+  await openGrids(hoa, r.cs8A.values());
+  for (const k of ['S1', 'S2', 'S3', 'S4']) for (const n of ['Toán', 'Ngữ văn', 'Tiếng Anh']) await fill(h, r.cs8A.get(n)!, r.enrolment8A.get(k)!, 90);
+  for (const k of ['S1', 'S2', 'S3', 'S4']) await fill(h, r.cs8A.get('Thể dục')!, r.enrolment8A.get(k)!, k === 'S1' ? 'CD' : 'D');
+});
+afterAll(async () => {
+  await h?.close();
+});
+
+const s1 = () => r.enrolment8A.get('S1')!;
+const hk1Level = async (c: Client) => ((await (await c.get(`/results/class/${r.class8A}?period=HK1`)).json()) as any).rows.find((x: any) => x.enrolmentId === s1());
+
+describe('exemptions', () => {
+  it('refuses a subject the regulation does not exempt (Toán) and a TT22-only scope under TT58; nothing stored', async () => {
+    const toan = await minh.post(`/results/class/${r.class8A}/exemptions`, { enrolmentId: s1(), classSubjectId: r.cs8A.get('Toán'), scope: 'HK1', dossierRef: 'HS-01', validFrom: '2024-09-05', validTo: '2025-01-15' });
+    expect(toan.status).toBe(400);
+    expect(((await toan.json()) as any).error.code).toBe('RESULTS_EXEMPTION_NOT_ALLOWED');
+    const practical = await minh.post(`/results/class/${r.class8A}/exemptions`, { enrolmentId: s1(), classSubjectId: r.cs8A.get('Thể dục'), scope: 'practical', dossierRef: 'HS-01', validFrom: '2024-09-05', validTo: '2025-01-15' });
+    expect(practical.status).toBe(400);
+    expect(await h.db.db.selectFrom('exemption').selectAll().execute()).toHaveLength(0);
+  });
+
+  it('counts only once the principal approves; the homeroom teacher cannot approve', async () => {
+    const before = await hk1Level(minh);
+    expect(before.learning.text).not.toBe('Giỏi');
+    const res = await minh.post(`/results/class/${r.class8A}/exemptions`, { enrolmentId: s1(), classSubjectId: r.cs8A.get('Thể dục'), scope: 'HK1', dossierRef: 'Giấy khám sức khoẻ số 12/2024', validFrom: '2024-09-05', validTo: '2025-01-15' });
+    expect(res.status).toBe(200);
+    const { id } = (await res.json()) as { id: number };
+    // Recorded but not approved: still not counted.
+    expect((await hk1Level(minh)).learning.text).toBe(before.learning.text);
+    expect((await minh.post(`/results/class/${r.class8A}/exemptions/${id}/approve`, {})).status).toBe(403);
+    expect((await lan.post(`/results/class/${r.class8A}/exemptions/${id}/approve`, {})).status).toBe(200);
+    expect(await auditCount(h, 'exemption.approve')).toBe(1);
+    const after = await hk1Level(minh);
+    // Without Thể dục: ĐTB 9,0, Toán ≥ 8.0, no subject < 6.5 → Giỏi; the cell reads "Miễn".
+    expect(after.learning.text).toBe('Giỏi');
+    expect(after.subjects.map((x: any) => x.text)).toContain('Miễn');
+  });
+});
+
+describe('disability override', () => {
+  it('principal only, a level of the regime, always shown as an override', async () => {
+    const s2 = r.enrolment8A.get('S2')!;
+    const body = { enrolmentId: s2, learning: 'Khá', outcome: 'promoted', reason: 'Học sinh khuyết tật, đánh giá theo kế hoạch giáo dục cá nhân', dossierRef: 'KHGDCN-03' };
+    expect((await minh.post(`/results/class/${r.class8A}/overrides`, body)).status).toBe(403);
+    const bad = await lan.post(`/results/class/${r.class8A}/overrides`, { ...body, learning: 'Đạt' });
+    expect(bad.status).toBe(400);
+    expect(((await bad.json()) as any).error.code).toBe('RESULTS_INVALID_LEVEL');
+    expect((await lan.post(`/results/class/${r.class8A}/overrides`, body)).status).toBe(200);
+    const res = (await (await minh.get(`/results/class/${r.class8A}?period=CN`)).json()) as any;
+    const row = res.rows.find((x: any) => x.enrolmentId === s2);
+    expect(row.override).toEqual({ learning: 'Khá', outcome: 'promoted', reason: body.reason });
+    expect(row.learning.text).toBe('Khá');
+    expect(row.learning.explanationVi).toContain('Quyết định của hiệu trưởng');
+  });
+});
