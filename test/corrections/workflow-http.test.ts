@@ -257,6 +257,23 @@ describe('TT22 class (Toán 6A): the full path', () => {
   });
 });
 
+describe('TT22: two applies at the same instant', () => {
+  it('exactly one applies (row lock); the other is refused and nothing is written twice', async () => {
+    const v = await view(hoa, f.math6A);
+    const gk = col(v, 'ĐĐGgk').id;
+    const before = (await scoreOf(gk, binh()))!;
+    const id = (await post(hoa, `/grid/${f.math6A}/corrections`, { columnId: gk, enrolmentId: binh(), value: '7', reasonCode: 'entry_error', reasonText: '' })).body.id;
+    await post(tuan, `/corrections/${id}/confirm`);
+    await post(lan, `/corrections/${id}/approve`);
+    const audits = await auditCount(h, 'score.correct');
+    const [a, b] = await Promise.all([post(lan, `/corrections/${id}/apply`), post(lan, `/corrections/${id}/apply`)]);
+    expect([a.status, b.status].sort()).toEqual([200, 409]);
+    expect([a, b].find((x) => x.status === 409)!.body.error.code).toBe('CORRECTION_ALREADY_APPLIED');
+    expect(await scoreOf(gk, binh())).toEqual({ tenths: 70, version: before.version + 1, source: 'correction' });
+    expect(await auditCount(h, 'score.correct')).toBe(audits + 1);
+  });
+});
+
 describe('TT58 class (Toán 7A): delegation to the vice-principal', () => {
   let hk: number;
   let reqId: number;
