@@ -144,6 +144,10 @@ describe('TT22 class 6A: scores → conduct → results → approved lists → r
     expect(listOf(view, 'main', 'retest')).toEqual(['Nguyễn Thị An']);
     expect(listOf(view, 'main', 'summer-training')).toEqual(['Đỗ Minh Đức']);
     expect(listOf(view, 'main', 'repeat')).toEqual(['Phạm Thị Dung']);
+    // The homeroom teacher's page now offers re-test and summer-training entry on the approved list.
+    const page = await (await tuan.get(`/year-end/class/${f.class6A}`, 'html')).text();
+    expect(page).toContain('Lưu điểm KT lại');
+    expect(page).toContain('name="reEvaluated"');
     // Frozen: a later score change does not touch the approved list, and re-proposing is refused.
     await fill(h, f.math6A, enr(A), 20);
     expect((await decisions(f.class6A))[0]!.payload).toEqual(approved!.payload);
