@@ -13,6 +13,7 @@ const BENCHES: Array<[string, () => Promise<BenchResult>]> = [
   ['print', async () => (require('./print.bench') as typeof import('./print.bench')).benchPrint()],
   ['results', async () => (require('./results.bench') as typeof import('./results.bench')).benchResults()],
   ['ags', async () => (require('./ags.bench') as typeof import('./ags.bench')).benchAgs()],
+  ['export', async () => (require('./export.bench') as typeof import('./export.bench')).benchExport()],
 ];
 
 async function main(): Promise<void> {
