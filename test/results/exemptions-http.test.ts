@@ -74,3 +74,25 @@ describe('disability override', () => {
     expect(row.learning.explanationVi).toContain('Quyết định của hiệu trưởng');
   });
 });
+
+describe('statistics', () => {
+  it('counts levels and subject bands per class, grade and school (per regime); homeroom sees only their class', async () => {
+    const stats = (await (await lan.get('/results/statistics?period=CN')).json()) as any;
+    const school = stats.school.find((t: any) => t.regime === 'TT58_TT26');
+    // 8A: four students at 9.0 in Toán, Ngữ văn, Tiếng Anh → band 8–10 ×4 each; Thể dục Đ for the year (semester II).
+    // Learning: S3, S4 Giỏi; S2 Khá by the principal's override. S1: the exemption covered HK I only, and under
+    // TT26 (A-26-COMMENT = two-thirds) the year's Thể dục needs ≥ 2/3 of the year's ratings Đ — half were CĐ → CĐ.
+    // With a CĐ subject S1 fails 13.1–13.3 (comment subjects must be Đ) → Yếu by the table; ĐTB 9,0 is at Giỏi
+    // level and one subject pulled it to Yếu → 13.6.b raises it to Trung bình. No conduct entered yet.
+    expect(school.students).toBe(4);
+    expect(school.learning).toEqual({ Giỏi: 2, Khá: 1, 'Trung bình': 1 });
+    const s1row = ((await (await lan.get(`/results/class/${r.class8A}?period=CN`)).json()) as any).rows.find((x: any) => x.enrolmentId === s1());
+    expect([s1row.learningStrict.text, s1row.learning.text, s1row.learning.adjustedBy]).toEqual(['Yếu', 'Trung bình', '13.6.b']);
+    expect(school.conduct).toEqual({ 'Chưa xếp loại': 4 });
+    expect(school.bands['Toán']).toEqual({ '8–10': 4 });
+    expect(stats.grades.find((t: any) => t.label === 'Khối 8').students).toBe(4);
+    const mine = (await (await minh.get('/results/statistics?period=CN')).json()) as any;
+    expect(mine.classes.map((t: any) => t.label)).toEqual(['Lớp 8A']);
+    expect((await lan.get('/results/statistics?period=CN', 'html')).status).toBe(200);
+  });
+});

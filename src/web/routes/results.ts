@@ -9,6 +9,7 @@ import { navFor } from '../view-helpers';
 import { loadClassResults } from '../../results/results-service';
 import { listVisibleClasses } from '../../gradebook/class-summary';
 import { handle, idSchema, parseWith, wantsJson } from './route-kit';
+import { loadStatistics, BANDS } from '../../results/statistics';
 import { approveExemption, listExemptions, recordDisabilityOverride, recordExemption } from '../../results/exemptions';
 
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
@@ -38,6 +39,16 @@ export function resultsRoutes(db: Kysely<DB>): Router {
       return;
     }
     res.render('results/class', { title: `Kết quả lớp ${results.className}`, me: await loadMe(db, s), nav: navFor(s.roles, '/results'), results, exemptions: await listExemptions(db, classId), canApprove: s.roles.includes('principal'), csrf: s.csrfToken, cache: true });
+  }));
+
+  r.get('/results/statistics', requireSession, handle(async (req, res) => {
+    const s = res.locals.session!;
+    const stats = await loadStatistics(db, s, parseWith('RESULTS_BAD_REQUEST', period, req.query.period));
+    if (wantsJson(req)) {
+      res.json(stats);
+      return;
+    }
+    res.render('results/statistics', { title: 'Thống kê', me: await loadMe(db, s), nav: navFor(s.roles, '/results'), stats, bands: BANDS.map((b) => b.key) });
   }));
 
   const done = (req: import('express').Request, res: import('express').Response, classId: number, body: unknown) => {
