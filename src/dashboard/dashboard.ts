@@ -66,7 +66,8 @@ export interface Dashboard {
 }
 
 const collator = new Intl.Collator('vi', { numeric: true });
-const pct = (e: number, r: number) => (r === 0 ? 100 : Math.floor((e * 1000) / r) / 10);
+/** Percent to one decimal, rounded; never shows 100 % while something is missing. */
+const pct = (e: number, r: number) => (r === 0 ? 100 : e < r ? Math.min(99.9, Math.round((e * 1000) / r) / 10) : 100);
 const DAY = 86400_000;
 
 /** The first day of `now`'s month in Vietnam (UTC+7), as an instant; and its "MM/YYYY" label. */
