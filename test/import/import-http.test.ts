@@ -203,3 +203,24 @@ describe('bad input: a clear message and nothing written', () => {
     expect(text).not.toContain('8,55');
   });
 });
+
+describe('locks and concurrent edits apply to imports as to the grid', () => {
+  it('a changed mark in a column locked by a past update point is refused per cell; the same mark passes unchanged', async () => {
+    // HK1 regular columns locked since 01/12/2024 (a past update point).
+    await h.db.db.insertInto('update_point').values({ term_id: f.terms.HK1, label: 'Cập nhật HK1', deadline: new Date('2024-12-01T10:00:00Z'), kinds: ['regular'] }).execute();
+    const wb = await templateXlsx(hoa, f.math6A);
+    const ws = wb.worksheets[0]!;
+    // Unchanged file (HS01 tx1 = 8 already): nothing to write, no error.
+    const same = await upload(hoa, f.math6A, await xlsxBuffer(wb));
+    expect(same.status).toBe(200);
+    expect(same.body.written).toBe(0);
+    ws.getRow(rowOf(ws, 'HS01')).getCell(4).value = 10;
+    const n = await scoreCount();
+    const r = await upload(hoa, f.math6A, await xlsxBuffer(wb));
+    expect(r.status).toBe(400);
+    expect(r.body.error.details.errors).toHaveLength(1);
+    expect(r.body.error.details.errors[0]).toMatchObject({ code: 'IMPORT_LOCKED', column: 'ĐĐGtx 1' });
+    expect(r.body.error.details.errors[0].reasonVi).toContain('"8"');
+    expect(await scoreCount()).toBe(n);
+  });
+});
