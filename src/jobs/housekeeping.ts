@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 import { purgeExpiredSessions } from '../auth/session';
 import { purgeExpiredLoginStates } from '../lti/login-state';
+import { expireStale } from '../corrections/correction-service';
 
 export interface Purgeable {
   purgeExpired(): Promise<Record<string, number> | null>;
@@ -14,7 +15,10 @@ export interface Purgeable {
  */
 export async function runHousekeeping(db: Kysely<DB>, store: Purgeable): Promise<Record<string, number>> {
   const lti = (await store.purgeExpired()) ?? {};
-  return { ...lti, app_session: await purgeExpiredSessions(db), oidc_login: await purgeExpiredLoginStates(db) };
+  // Correction requests nobody acted on expire per the school's setting (also checked when lists are read).
+  let expired = 0;
+  for (const s of await db.selectFrom('school').select('id').execute()) expired += await expireStale(db, Number(s.id));
+  return { ...lti, app_session: await purgeExpiredSessions(db), oidc_login: await purgeExpiredLoginStates(db), correction_expired: expired };
 }
 
 export function scheduleHousekeeping(db: Kysely<DB>, store: Purgeable, everyMs: number, log: (l: string) => void): () => void {
