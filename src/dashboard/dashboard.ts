@@ -5,6 +5,7 @@
  *   requirement do not make up for missing ones);
  * - columns still incomplete whose update point falls within the next 14 days (or passed within 3);
  * - correction requests created this month (Vietnam calendar), by state;
+ * - marks the LMS refused or conflicting with it (grade sync outbox), per class subject;
  * each class subject drills down to its grid (the board reads every grid).
  */
 import { sql, type Kysely } from 'kysely';
@@ -31,6 +32,8 @@ export interface ProgressRow {
   readonly required: number;
   readonly entered: number;
   readonly percent: number;
+  /** Marks the LMS refused or that conflict with it (ags_outbox 'failed' / 'conflict'). */
+  readonly lmsFailures: number;
 }
 
 export interface TeacherGroup {
@@ -59,7 +62,7 @@ export interface Dashboard {
   readonly term: 'HK1' | 'HK2';
   readonly terms: ReadonlyArray<'HK1' | 'HK2'>;
   readonly teachers: TeacherGroup[];
-  readonly totals: { required: number; entered: number; percent: number };
+  readonly totals: { required: number; entered: number; percent: number; lmsFailures: number };
   readonly pending: PendingColumn[];
   readonly corrections: { month: string; byState: Array<{ state: string; count: number }>; total: number };
   readonly notYet: readonly string[];
@@ -119,6 +122,10 @@ export async function loadDashboard(db: Kysely<DB>, session: Session, opts: { te
   const colsBy = new Map<number, typeof cols>();
   for (const c of cols) colsBy.set(Number(c.class_subject_id), [...(colsBy.get(Number(c.class_subject_id)) ?? []), c]);
 
+  const lms = css.length
+    ? await db.selectFrom('ags_outbox').select(['class_subject_id', (eb) => eb.fn.countAll<number>().as('n')]).where('school_id', '=', session.schoolId).where('class_subject_id', 'in', css.map((c) => c.id)).where('state', 'in', ['failed', 'conflict']).groupBy('class_subject_id').execute()
+    : [];
+  const lmsBy = new Map(lms.map((x) => [Number(x.class_subject_id), Number(x.n)]));
   const rows: ProgressRow[] = css.map((c) => {
     const regime = regimeOf(year.name, c.grade, overrides ?? {}).regime;
     const mine = colsBy.get(Number(c.id)) ?? [];
@@ -141,7 +148,7 @@ export async function loadDashboard(db: Kysely<DB>, session: Session, opts: { te
     };
     const entered = capped(filled(['regular']), reqRegular) + capped(filled(['periodic', 'midterm']), reqPeriodic) + capped(filled(['final']), 1);
     const perStudent = reqRegular + reqPeriodic + 1;
-    return { classSubjectId: Number(c.id), className: c.class_name, subjectName: c.subject_name, teacherName: c.teacher_name ?? '(chưa phân công)', students, requiredPerStudent: perStudent, required: perStudent * students, entered, percent: pct(entered, perStudent * students) };
+    return { classSubjectId: Number(c.id), className: c.class_name, subjectName: c.subject_name, teacherName: c.teacher_name ?? '(chưa phân công)', students, requiredPerStudent: perStudent, required: perStudent * students, entered, percent: pct(entered, perStudent * students), lmsFailures: lmsBy.get(Number(c.id)) ?? 0 };
   });
   const groups = new Map<string, ProgressRow[]>();
   for (const r of rows) groups.set(r.teacherName, [...(groups.get(r.teacherName) ?? []), r]);
@@ -185,9 +192,9 @@ export async function loadDashboard(db: Kysely<DB>, session: Session, opts: { te
     term: term.code,
     terms: termRows.map((t) => t.code),
     teachers,
-    totals: { required, entered, percent: pct(entered, required) },
+    totals: { required, entered, percent: pct(entered, required), lmsFailures: rows.reduce((n, r) => n + r.lmsFailures, 0) },
     pending,
     corrections: { month: month.label, byState, total: byState.reduce((s, c) => s + c.count, 0) },
-    notYet: ['Điểm danh (mức độ đầy đủ)', 'Lỗi đồng bộ với LMS', 'Ảnh chụp hằng tháng để hiệu trưởng ký xác nhận'],
+    notYet: ['Điểm danh (mức độ đầy đủ)', 'Ảnh chụp hằng tháng để hiệu trưởng ký xác nhận'],
   };
 }

@@ -56,6 +56,16 @@ describe('dashboard', () => {
     expect((await loadDashboard(h.db.db, board, { now: new Date('2024-12-10T03:00:00Z') })).pending).toHaveLength(0);
   });
 
+  it('LMS sync failures per class subject (failed and conflict, not pending or sent)', async () => {
+    const v = (await (await hoa.get(`/grid/${f.math6A}?term=HK1`)).json()) as any;
+    const an = f.enrolment.get(STUDENTS[0]!.id)!;
+    const row = (state: string) => ({ school_id: h.schoolId, class_subject_id: f.math6A, column_id: v.columns[0].id, enrolment_id: an, lms_user_id: STUDENTS[0]!.id, lineitem_url: 'https://lms.test/li/1', payload: JSON.stringify({}), state });
+    await h.db.db.insertInto('ags_outbox').values([row('failed'), row('conflict'), row('sent'), row('pending')] as any).execute();
+    const d = await loadDashboard(h.db.db, board, { now: NOW });
+    expect(d.teachers.flatMap((t) => t.rows).find((r) => r.classSubjectId === f.math6A)!.lmsFailures).toBe(2);
+    expect(d.totals.lmsFailures).toBe(2);
+  });
+
   it('corrections this month (Vietnam calendar), by state', async () => {
     const d = await loadDashboard(h.db.db, board, { now: NOW });
     expect(d.corrections).toEqual({ month: '11/2024', byState: [{ state: 'requested', count: 1 }], total: 1 });
