@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { startHarness, type Harness } from '../support/harness';
 import { seedGradebook, launchAs, auditCount, T_HOA, T_MINH, T_TUAN, P_LAN, STUDENTS, type GradebookFixture, type Client } from '../support/gradebook-factory';
 import { seedResults, openGrids, fill, EXTRA_6A, type ResultsFixture } from '../support/results-factory';
@@ -233,5 +234,33 @@ describe('TT58 + TT26 class 8A in the same school year', () => {
     expect(listOf(view, 'after_retest', 'promoted')).toHaveLength(4);
     const html = await (await lan.get(`/year-end/class/${r.class8A}`, 'html')).text();
     expect(html).toContain('Đã duyệt');
+  });
+});
+
+describe('rollover and history', () => {
+  it('opens next year from the approved lists (principal), refuses a wrong target; the student history shows the year', async () => {
+    const db = h.db.db;
+    const next = await db.insertInto('school_year').values({ school_id: h.schoolId, name: '2025-2026', start_date: '2025-09-05', end_date: '2026-05-31', regime_overrides: '{}' }).returning('id').executeTakeFirstOrThrow();
+    const k9 = Number((await db.insertInto('class').values({ school_id: h.schoolId, school_year_id: next.id, name: '9A', grade: 9, homeroom_person_id: null }).returning('id').executeTakeFirstOrThrow()).id);
+    const k8 = Number((await db.insertInto('class').values({ school_id: h.schoolId, school_year_id: next.id, name: '8B', grade: 8, homeroom_person_id: null }).returning('id').executeTakeFirstOrThrow()).id);
+    // Same school year (9A of 2024-2025), wrong grade (8B), the homeroom teacher: refused, nothing enrolled.
+    expect((await json(await lan.post(`/year-end/class/${r.class8A}/rollover`, { promotedToClassId: f.class9A }))).error.code).toBe('ROLLOVER_SAME_YEAR');
+    expect((await json(await lan.post(`/year-end/class/${r.class8A}/rollover`, { promotedToClassId: k8 }))).error.code).toBe('ROLLOVER_WRONG_GRADE');
+    expect((await minh.post(`/year-end/class/${r.class8A}/rollover`, { promotedToClassId: k9 })).status).toBe(403);
+    expect(await db.selectFrom('enrolment').selectAll().where('class_id', '=', k9).execute()).toHaveLength(0);
+    // After re-test and summer training all four 8A students are promoted → four enrolments in 9A of 2025-2026.
+    const res = await lan.post(`/year-end/class/${r.class8A}/rollover`, { promotedToClassId: k9 });
+    expect(await json(res)).toEqual({ promoted: 4, repeating: 0 });
+    const enrolled = await db.selectFrom('enrolment').select(sql<string>`to_char(joined_on, 'YYYY-MM-DD')`.as('j')).where('class_id', '=', k9).execute();
+    expect(enrolled.map((e) => e.j)).toEqual(['2025-09-05', '2025-09-05', '2025-09-05', '2025-09-05']);
+    // 6A has a student who repeats: a class of the same grade is required.
+    expect((await json(await lan.post(`/year-end/class/${f.class6A}/rollover`, { promotedToClassId: (await db.insertInto('class').values({ school_id: h.schoolId, school_year_id: next.id, name: '7A', grade: 7 }).returning('id').executeTakeFirstOrThrow()).id }))).error.code).toBe('ROLLOVER_REPEAT_CLASS');
+
+    const s3 = await db.selectFrom('enrolment').select('person_id').where('id', '=', r.enrolment8A.get('S3')!).executeTakeFirstOrThrow();
+    const hist = await json(await lan.get(`/results/history/${s3.person_id}`));
+    // S3: after the re-test in Toán, Trung bình and promoted (approved after-re-test list of 2024-2025).
+    expect(hist.entries).toEqual([expect.objectContaining({ schoolYear: '2024-2025', className: '8A', learning: 'Trung bình', outcome: 'Lên lớp', round: 'after_retest' })]);
+    expect((await hoa.get(`/results/history/${s3.person_id}`)).status).toBe(403);
+    expect((await minh.get(`/results/history/${s3.person_id}`, 'html')).status).toBe(200);
   });
 });

@@ -8,6 +8,7 @@ import { loadMe } from '../me';
 import { navFor } from '../view-helpers';
 import { approve, enterRetest, enterSummer, loadYearEnd, propose } from '../../results/year-end-service';
 import { isAppError } from '../../shared/errors';
+import { rollover, studentHistory } from '../../results/rollover';
 import { handle, idSchema, parseWith, wantsJson } from './route-kit';
 
 const round = z.enum(['main', 'after_retest']);
@@ -56,6 +57,22 @@ export function yearEndRoutes(db: Kysely<DB>): Router {
   }));
   r.post('/year-end/class/:classId(\\d+)/summer', requireSession, act(async (req, res, classId) => {
     await enterSummer(db, res.locals.session!, classId, parseWith('YEAR_END_BAD_REQUEST', summerSchema, req.body));
+  }));
+  r.post('/year-end/class/:classId(\\d+)/rollover', requireSession, handle(async (req, res) => {
+    const classId = parseWith('YEAR_END_BAD_REQUEST', idSchema, req.params.classId);
+    const b = parseWith('YEAR_END_BAD_REQUEST', z.object({ promotedToClassId: idSchema, repeatToClassId: idSchema.nullable().default(null) }), req.body);
+    const out = await rollover(db, res.locals.session!, classId, b);
+    if (req.is('application/json')) res.json(out);
+    else res.redirect(303, res.locals.u(`/year-end/class/${classId}`));
+  }));
+  r.get('/results/history/:personId(\\d+)', requireSession, handle(async (req, res) => {
+    const s = res.locals.session!;
+    const h = await studentHistory(db, s, parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.personId));
+    if (wantsJson(req)) {
+      res.json(h);
+      return;
+    }
+    res.render('results/history', { title: `Kết quả qua các năm — ${h.name}`, me: await loadMe(db, s), nav: navFor(s.roles, '/results'), h });
   }));
   return r;
 }
