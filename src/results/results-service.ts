@@ -33,6 +33,7 @@ export interface SubjectCell extends Figure { exempt: boolean }
 
 export interface StudentResult {
   enrolmentId: number;
+  personId: number;
   name: string;
   left: boolean;
   subjects: SubjectCell[];
@@ -201,7 +202,7 @@ export function studentResult(d: ClassData, st: ClassContext['students'][number]
     learning.explanationVi = `Quyết định của hiệu trưởng (học sinh khuyết tật): ${ov.reason}`;
     outcome = { code: ov.outcome, text: OUTCOME_VI[ov.outcome] ?? ov.outcome, explanationVi: `Quyết định của hiệu trưởng (học sinh khuyết tật), không do quy tắc tính: ${ov.reason}` };
   }
-  return { enrolmentId: st.enrolmentId, name: st.displayName, left: st.leftOn !== null, subjects: cells, overall, learningStrict, learning, conduct, absences, title, outcome, retestEligible, override: period === 'CN' ? ov : null, rank };
+  return { enrolmentId: st.enrolmentId, personId: st.personId, name: st.displayName, left: st.leftOn !== null, subjects: cells, overall, learningStrict, learning, conduct, absences, title, outcome, retestEligible, override: period === 'CN' ? ov : null, rank };
 }
 
 export const OUTCOME_VI: Record<string, string> = {
