@@ -1,6 +1,6 @@
 import ExcelJS from 'exceljs';
 import { startHarness, type Harness } from '../support/harness';
-import { seedGradebook, launchAs, T_HOA, T_MINH, P_LAN, STUDENTS, type GradebookFixture, type Client } from '../support/gradebook-factory';
+import { seedGradebook, launchAs, T_HOA, T_MINH, T_TUAN, P_LAN, STUDENTS, type GradebookFixture, type Client } from '../support/gradebook-factory';
 
 /** Class score sheet and audit trail exports over real HTTP (CSV with BOM, XLSX), authorisation. */
 let h: Harness;
@@ -57,6 +57,27 @@ describe('class score sheet', () => {
   it('another teacher of the class may not export it (403); the principal may (export.data)', async () => {
     expect((await get(minh, `/export/class-subject/${f.math6A}.csv`)).status).toBe(403);
     expect((await get(lan, `/export/class-subject/${f.math6A}.csv`)).status).toBe(200);
+  });
+});
+
+describe('class results and statistics', () => {
+  it('CSV: results per period, then statistics by band (the leaver listed, not counted)', async () => {
+    const res = await get(lan, `/export/class/${f.class6A}.csv`);
+    expect(res.status).toBe(200);
+    const text = (await res.text()).replace(/^\uFEFF/, '');
+    // Subjects in Vietnamese order: Âm nhạc, Ngữ văn, Toán. Trần Văn An's Toán HK1 = 69/9 = 7,67 → 7,7.
+    expect(text).toContain('STT,Họ và tên,Âm nhạc,Ngữ văn,Toán,Ghi chú');
+    expect(text).toContain('2,Trần Văn An,,,"7,7",');
+    expect(text).toContain('Phạm Quốc Cường,,,,Đã rời lớp');
+    // HK1 statistics for Toán: 7,7 is in "6,5 đến dưới 8"; 5 of the 6 students still in the class have no average yet.
+    const stats = text.split('\r\n').filter((l) => l.startsWith('Toán,'));
+    expect(stats[0]).toBe('Toán,0,0,0,1,0,0,0,5,6');
+  });
+
+  it('the homeroom teacher may export the class; a subject teacher may not', async () => {
+    const tuan = await launchAs(h, T_TUAN.id);
+    expect((await get(tuan, `/export/class/${f.class6A}.xlsx`)).status).toBe(200);
+    expect((await get(hoa, `/export/class/${f.class6A}.csv`)).status).toBe(403);
   });
 });
 

@@ -18,6 +18,8 @@ import { loadClassSheet, writeClassSheet } from '../../export/class-sheet';
 import { writeAuditTrail } from '../../export/audit-export';
 import { listExportable } from '../../export/listing';
 import { streamYearEndPackage } from '../../export/year-end';
+import { writeClassResults } from '../../export/class-results';
+import { listVisibleClasses, loadClassSummary } from '../../gradebook/class-summary';
 import { attachment } from './import';
 
 const id = z.coerce.number().int().positive().max(Number.MAX_SAFE_INTEGER);
@@ -51,8 +53,8 @@ export function exportRoutes(db: Kysely<DB>): Router {
 
   r.get('/export', requireSession, h(async (_req, res) => {
     const s = res.locals.session!;
-    const list = await listExportable(db, s);
-    res.render('export/index', { title: 'Xuất dữ liệu', me: await loadMe(db, s), nav: navFor(s.roles, '/export'), ...list });
+    const [list, classes] = await Promise.all([listExportable(db, s), listVisibleClasses(db, s)]);
+    res.render('export/index', { title: 'Xuất dữ liệu', me: await loadMe(db, s), nav: navFor(s.roles, '/export'), ...list, classes });
   }));
 
   r.get('/export/class-subject/:id(\\d+).:fmt(csv|xlsx)', requireSession, h(async (req, res) => {
@@ -64,6 +66,15 @@ export function exportRoutes(db: Kysely<DB>): Router {
     const views = await loadClassSheet(db, s, csId, term);
     const v = views[0]!;
     await stream(res, format, `so-diem-${ascii(v.ctx.className)}-${ascii(v.ctx.subjectName)}-${term}`, (w) => writeClassSheet(views, w));
+  }));
+
+  r.get('/export/class/:classId(\\d+).:fmt(csv|xlsx)', requireSession, h(async (req, res) => {
+    const s = res.locals.session!;
+    const classId = parse(id, req.params.classId);
+    const format = parse(fmt, req.params.fmt);
+    // Authorised inside: the class's homeroom teacher or the board ('scores.view_class').
+    const summary = await loadClassSummary(db, s, classId);
+    await stream(res, format, `ket-qua-lop-${ascii(summary.className)}-${ascii(summary.schoolYearName)}`, (w) => writeClassResults(summary, w));
   }));
 
   r.get('/export/audit.:fmt(csv|xlsx)', requireSession, h(async (req, res) => {
