@@ -216,3 +216,19 @@ export async function enterSummer(db: Kysely<DB>, session: Session, classId: num
     await appendAudit(trx, { schoolId: c.schoolId, actor: { personId: session.personId, role: 'homeroom_teacher' }, action: 'year_end.summer', entity: 'summer_training', entityId: input.enrolmentId, newValue: { completed: input.completed, reEvaluated: input.reEvaluated }, source: 'grid' });
   });
 }
+
+/**
+ * The principal reopens an approved list (a correction after approval, with its reason): the frozen payload
+ * stays in the audit log, the homeroom teacher proposes again and the principal approves the new version.
+ */
+export async function reopen(db: Kysely<DB>, session: Session, classId: number, round: Round, reason: string): Promise<void> {
+  const c = await classFor(db, session, classId);
+  await requirePermission(db, session, 'year_end.approve');
+  if (!session.roles.includes('principal')) throw err('YEAR_END_PRINCIPAL_ONLY', 'forbidden', 'Chỉ hiệu trưởng được mở lại danh sách đã duyệt.', 'Only the principal reopens an approved list.');
+  await db.transaction().execute(async (trx) => {
+    const row = await trx.selectFrom('year_decision').selectAll().where('class_id', '=', classId).where('round', '=', round).forUpdate().executeTakeFirst();
+    if (row?.state !== 'approved') throw err('YEAR_END_NOT_APPROVED', 'conflict', 'Chỉ mở lại được danh sách đã duyệt.', 'Only an approved list can be reopened.');
+    await trx.updateTable('year_decision').set({ state: 'reopened', frozen_at: null }).where('id', '=', row.id).execute();
+    await appendAudit(trx, { schoolId: c.schoolId, actor: { personId: session.personId, role: 'principal' }, action: 'year_end.reopen', entity: 'year_decision', entityId: Number(row.id), oldValue: { state: 'approved', version: row.version, payload: row.payload, options: row.options }, newValue: { state: 'reopened', reason }, source: 'correction' });
+  });
+}

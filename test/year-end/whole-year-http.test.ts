@@ -264,3 +264,19 @@ describe('rollover and history', () => {
     expect((await minh.get(`/results/history/${s3.person_id}`, 'html')).status).toBe(200);
   });
 });
+
+describe('correction after approval', () => {
+  it('only the principal reopens, with a reason; the list is proposed and approved again', async () => {
+    const body = { round: 'after_retest', reason: 'Sai điểm kiểm tra lại môn Toán (biên bản số 7)' };
+    expect((await minh.post(`/year-end/class/${r.class8A}/reopen`, body)).status).toBe(403);
+    expect((await lan.post(`/year-end/class/${r.class8A}/reopen`, { round: 'after_retest', reason: '' })).status).toBe(400);
+    expect((await lan.post(`/year-end/class/${r.class8A}/reopen`, body)).status).toBe(200);
+    const reopened = (await decisions(r.class8A)).find((x) => x.round === 'after_retest')!;
+    expect([reopened.state, reopened.frozen_at]).toEqual(['reopened', null]);
+    expect(await auditCount(h, 'year_end.reopen')).toBe(1);
+    expect((await minh.post(`/year-end/class/${r.class8A}/propose`, { round: 'after_retest' })).status).toBe(200);
+    const again = (await decisions(r.class8A)).find((x) => x.round === 'after_retest')!;
+    expect([again.state, again.version]).toEqual(['proposed', reopened.version + 1]);
+    expect((await lan.post(`/year-end/class/${r.class8A}/approve`, { round: 'after_retest', version: again.version })).status).toBe(200);
+  });
+});

@@ -6,7 +6,7 @@ import type { DB } from '../../db/schema';
 import { requireSession } from '../session-middleware';
 import { loadMe } from '../me';
 import { navFor } from '../view-helpers';
-import { approve, enterRetest, enterSummer, loadYearEnd, propose } from '../../results/year-end-service';
+import { approve, enterRetest, enterSummer, loadYearEnd, propose, reopen } from '../../results/year-end-service';
 import { isAppError } from '../../shared/errors';
 import { rollover, studentHistory } from '../../results/rollover';
 import { handle, idSchema, parseWith, wantsJson } from './route-kit';
@@ -51,6 +51,10 @@ export function yearEndRoutes(db: Kysely<DB>): Router {
   r.post('/year-end/class/:classId(\\d+)/approve', requireSession, act(async (req, res, classId) => {
     const b = parseWith('YEAR_END_BAD_REQUEST', approveSchema, req.body);
     await approve(db, res.locals.session!, classId, b.round, b.version);
+  }));
+  r.post('/year-end/class/:classId(\\d+)/reopen', requireSession, act(async (req, res, classId) => {
+    const b = parseWith('YEAR_END_BAD_REQUEST', z.object({ round, reason: z.string().trim().min(5).max(2000) }), req.body);
+    await reopen(db, res.locals.session!, classId, b.round, b.reason);
   }));
   r.post('/year-end/class/:classId(\\d+)/retest', requireSession, act(async (req, res, classId) => {
     await enterRetest(db, res.locals.session!, classId, parseWith('YEAR_END_BAD_REQUEST', retestSchema, req.body));
