@@ -195,6 +195,6 @@ export async function loadDashboard(db: Kysely<DB>, session: Session, opts: { te
     totals: { required, entered, percent: pct(entered, required), lmsFailures: rows.reduce((n, r) => n + r.lmsFailures, 0) },
     pending,
     corrections: { month: month.label, byState, total: byState.reduce((s, c) => s + c.count, 0) },
-    notYet: ['Điểm danh (mức độ đầy đủ)', 'Ảnh chụp hằng tháng để hiệu trưởng ký xác nhận'],
+    notYet: ['Điểm danh (mức độ đầy đủ: sổ điểm danh chỉ ghi buổi vắng, chưa ghi buổi đã điểm danh)'],
   };
 }

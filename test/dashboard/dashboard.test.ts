@@ -74,6 +74,25 @@ describe('dashboard', () => {
     expect(vnMonth(new Date('2024-10-31T17:00:00Z')).start.toISOString()).toBe('2024-10-31T17:00:00.000Z');
   });
 
+  it('monthly sign-off: the principal signs once per month (hash-chained audit record with the snapshot SHA-256)', async () => {
+    const r1 = await fetch(`${h.toolUrl}/dashboard/sign`, { method: 'POST', headers: { cookie: lan.cookie, 'x-csrf-token': lan.csrf, accept: 'application/json' } });
+    expect(r1.status).toBe(201);
+    const out = (await r1.json()) as any;
+    expect(out.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const rec = await h.db.db.selectFrom('audit_log').select(['entity_id', 'new_value', 'actor_person_id']).where('action', '=', 'dashboard.snapshot.sign').executeTakeFirstOrThrow();
+    expect(rec.entity_id).toBe(out.month);
+    expect(Number(rec.actor_person_id)).toBe(f.person.get(P_LAN.id));
+    expect((rec.new_value as any).sha256).toBe(out.sha256);
+    const r2 = await fetch(`${h.toolUrl}/dashboard/sign`, { method: 'POST', headers: { cookie: lan.cookie, 'x-csrf-token': lan.csrf, accept: 'application/json' } });
+    expect(r2.status).toBe(409);
+    expect(((await r2.json()) as any).error.code).toBe('DASHBOARD_ALREADY_SIGNED');
+    const html = await (await fetch(`${h.toolUrl}/dashboard`, { headers: { cookie: lan.cookie, accept: 'text/html' } })).text();
+    expect(html).toContain('đã được ký bởi Vũ Thị Lan');
+    // A teacher cannot sign.
+    const r3 = await fetch(`${h.toolUrl}/dashboard/sign`, { method: 'POST', headers: { cookie: hoa.cookie, 'x-csrf-token': hoa.csrf, accept: 'application/json' } });
+    expect(r3.status).toBe(403);
+  });
+
   it('over HTTP: the principal sees the page with drill-down links; teachers are refused', async () => {
     const res = await fetch(`${h.toolUrl}/dashboard?term=HK1`, { headers: { cookie: lan.cookie, accept: 'text/html' } });
     expect(res.status).toBe(200);

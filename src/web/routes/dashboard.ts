@@ -11,6 +11,7 @@ import { navFor } from '../view-helpers';
 import { AppError } from '../../shared/errors';
 import { loadDashboard } from '../../dashboard/dashboard';
 import { formatDeadlineVi } from '../../gradebook/locks';
+import { loadSignOff, signMonthlySnapshot } from '../../dashboard/snapshot';
 
 const q = z.object({ term: z.enum(['HK1', 'HK2']).optional() });
 const h = (fn: (req: Request, res: Response) => Promise<void>): RequestHandler => (req: Request, res: Response, next: NextFunction) => {
@@ -38,7 +39,18 @@ export function dashboardRoutes(db: Kysely<DB>): Router {
       res.json(d);
       return;
     }
-    res.render('dashboard/index', { title: 'Bảng theo dõi', me: await loadMe(db, s), nav: navFor(s.roles, '/dashboard'), d, STATE_VI, formatDeadlineVi });
+    const signOff = await loadSignOff(db, s.schoolId);
+    res.render('dashboard/index', { title: 'Bảng theo dõi', me: await loadMe(db, s), nav: navFor(s.roles, '/dashboard'), d, STATE_VI, formatDeadlineVi, signOff, canSign: s.roles.includes('principal'), csrf: s.csrfToken });
+  }));
+
+  r.post('/dashboard/sign', requireSession, h(async (req, res) => {
+    const s = res.locals.session!;
+    const out = await signMonthlySnapshot(db, s);
+    if (req.accepts(['html', 'json']) === 'json') {
+      res.status(201).json(out);
+      return;
+    }
+    res.redirect(303, res.locals.u('/dashboard'));
   }));
   return r;
 }
