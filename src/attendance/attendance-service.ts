@@ -8,7 +8,9 @@ import type { DB } from '../db/schema';
 import type { Session } from '../auth/session';
 import { appendAudit } from '../audit/audit-log';
 import { countAbsences, MAX_ABSENCES, type AbsenceRecord } from '../rules';
-import { authoriseClassView, authoriseHomeroomWrite, classFor, type ClassContext } from '../results/class-context';
+import { authoriseClassView, classFor, type ClassContext } from '../results/class-context';
+import { requirePermission } from '../auth/permissions';
+import { classErrors } from '../results/errors';
 import { err } from '../results/errors';
 import { daysOfMonth, enrolledOn, isSchoolDay, monthsBetween, termOf } from './school-days';
 
@@ -93,9 +95,24 @@ const COUNTING_VI: Record<string, string> = {
   'main-sessions-only': 'Chỉ tính ngày nghỉ buổi học chính khoá, 1 buổi mỗi ngày (A-22-ABS = chỉ buổi chính khoá).',
 };
 
+async function teachesIn(db: Kysely<DB>, session: Session, classId: number): Promise<boolean> {
+  const r = await db.selectFrom('class_subject').select('id').where('class_id', '=', classId).where('teacher_person_id', '=', session.personId).executeTakeFirst();
+  return r !== undefined;
+}
+
+/**
+ * Who takes roll-call: the homeroom teacher; and, where the school enables it, the subject teachers of the
+ * class (their marks go into the same per-session sheet — we do not record individual periods).
+ */
+async function mayTakeRollCall(db: Kysely<DB>, session: Session, c: ClassContext): Promise<boolean> {
+  if (c.homeroomPersonId === session.personId) return true;
+  return c.subjectTeacherRollCall && session.roles.includes('subject_teacher') && (await teachesIn(db, session, c.classId));
+}
+
 export async function loadMonthSheet(db: Kysely<DB>, session: Session, classId: number, month: string | undefined): Promise<MonthSheet> {
   const c = await classFor(db, session, classId);
-  authoriseClassView(session, c);
+  const writer = await mayTakeRollCall(db, session, c);
+  if (!writer) authoriseClassView(session, c);
   const yearStart = c.terms[0]?.start ?? '2000-01-01';
   const yearEnd = c.terms[c.terms.length - 1]?.end ?? yearStart;
   const months = monthsBetween(yearStart, yearEnd);
@@ -115,7 +132,7 @@ export async function loadMonthSheet(db: Kysely<DB>, session: Session, classId: 
       ? 'Trường học 1 buổi/ngày: mỗi buổi nghỉ (có phép hay không phép) tính là 1 buổi.'
       : c.regime === 'TT22' ? COUNTING_VI[c.options['A-22-ABS']]! : 'TT58: mỗi buổi nghỉ (có phép hay không phép) tính là 1 buổi.',
     days: daysOfMonth(m).map((d) => ({ day: d, dow: new Date(`${d}T00:00:00Z`).getUTCDay(), school: isSchoolDay(d, c.terms, c.weekdays, holidays) })),
-    canWrite: c.homeroomPersonId === session.personId,
+    canWrite: writer,
     limit: MAX_ABSENCES,
     warnAt: WARN_AT,
     rows: c.students.map((s) => {
@@ -150,7 +167,8 @@ export interface MarkChange { enrolmentId: number; day: string; session: Session
  */
 export async function saveMarks(db: Kysely<DB>, session: Session, classId: number, changes: readonly MarkChange[]): Promise<{ saved: number }> {
   const c = await classFor(db, session, classId);
-  await authoriseHomeroomWrite(db, session, c, 'attendance.enter');
+  await requirePermission(db, session, 'attendance.enter');
+  if (!(await mayTakeRollCall(db, session, c))) throw classErrors.notHomeroom();
   const holidays = await loadHolidays(db, c.schoolId);
   const students = new Map(c.students.map((s) => [s.enrolmentId, s]));
   const problems: string[] = [];
@@ -174,7 +192,7 @@ export async function saveMarks(db: Kysely<DB>, session: Session, classId: numbe
       else await trx.insertInto('attendance').values({ enrolment_id: ch.enrolmentId, day: ch.day, session: ch.session, mark: ch.mark, updated_by: session.personId }).execute();
       await appendAudit(trx, {
         schoolId: c.schoolId,
-        actor: { personId: session.personId, role: 'homeroom_teacher' },
+        actor: { personId: session.personId, role: c.homeroomPersonId === session.personId ? 'homeroom_teacher' : 'subject_teacher' },
         action: 'attendance.mark',
         entity: 'attendance',
         entityId: `${ch.enrolmentId}/${ch.day}/${ch.session}`,

@@ -40,11 +40,13 @@ export interface ClassContext {
   readonly options: RuleOptions;
   /** Two sessions a day (sáng + chiều) are recorded when the school says so (school.settings.twoSessions). */
   readonly twoSessions: boolean;
+  /** The school lets subject teachers take roll-call in the classes they teach (school.settings.subjectTeacherRollCall). */
+  readonly subjectTeacherRollCall: boolean;
   /** School days Monday–Saturday unless the school lists fewer weekdays (school.settings.schoolWeekdays, 1 = Monday). */
   readonly weekdays: readonly number[];
 }
 
-function settingsOf(raw: unknown): { options: RuleOptions; twoSessions: boolean; weekdays: number[] } {
+function settingsOf(raw: unknown): { options: RuleOptions; twoSessions: boolean; subjectTeacherRollCall: boolean; weekdays: number[] } {
   const s = (typeof raw === 'string' ? JSON.parse(raw) : raw ?? {}) as Record<string, unknown>;
   let options: RuleOptions;
   try {
@@ -55,7 +57,7 @@ function settingsOf(raw: unknown): { options: RuleOptions; twoSessions: boolean;
     throw e;
   }
   const wd = Array.isArray(s.schoolWeekdays) ? (s.schoolWeekdays as unknown[]).filter((d): d is number => typeof d === 'number' && d >= 0 && d <= 6) : [1, 2, 3, 4, 5, 6];
-  return { options, twoSessions: s.twoSessions === true, weekdays: wd };
+  return { options, twoSessions: s.twoSessions === true, subjectTeacherRollCall: s.subjectTeacherRollCall === true, weekdays: wd };
 }
 
 export async function loadClassContext(db: Q, classId: number): Promise<ClassContext | null> {

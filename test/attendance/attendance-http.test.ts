@@ -97,6 +97,20 @@ describe('roll-call', () => {
     expect((await hoa.get(`/attendance/class/${f.class6A}?month=2024-09`)).status).toBe(403);
   });
 
+  it('subject teachers take roll-call in their classes only where the school enables it (and its rules allow)', async () => {
+    const body = { changes: [mark(C, '2024-09-13', 'P')] };
+    // Default: Hoa teaches Toán in 6A but is not its homeroom teacher → refused.
+    expect((await hoa.post(`/attendance/class/${f.class6A}/marks`, body)).status).toBe(403);
+    await h.db.db.insertInto('school_permission').values({ school_id: h.schoolId, action: 'attendance.enter', roles: ['homeroom_teacher', 'subject_teacher'] }).execute();
+    // The rule alone is not enough: the school setting must be on.
+    expect((await hoa.post(`/attendance/class/${f.class6A}/marks`, body)).status).toBe(403);
+    await h.db.db.updateTable('school').set({ settings: JSON.stringify({ subjectTeacherRollCall: true }) }).where('id', '=', h.schoolId).execute();
+    expect((await hoa.post(`/attendance/class/${f.class6A}/marks`, body)).status).toBe(200);
+    expect((await hoa.get(`/attendance/class/${f.class6A}?month=2024-09`)).status).toBe(200);
+    await h.db.db.updateTable('school').set({ settings: JSON.stringify({}) }).where('id', '=', h.schoolId).execute();
+    await h.db.db.deleteFrom('school_permission').where('school_id', '=', h.schoolId).where('action', '=', 'attendance.enter').execute();
+  });
+
   it('two sessions a day: A-22-ABS decides whether a full day away counts 1 or 2', async () => {
     const setSettings = (v: Record<string, unknown>) => h.db.db.updateTable('school').set({ settings: JSON.stringify(v) }).where('id', '=', h.schoolId).execute();
     // An afternoon is refused while the school runs one session.
