@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 import { AppError } from '../shared/errors';
 import { appendAudit } from '../audit/audit-log';
+import { retryTransaction } from '../db/retry';
 import { mapRoles, type Role } from '../auth/roles';
 import { createSession, type Session } from '../auth/session';
 import type { LaunchFacts } from './launch-facts';
@@ -19,7 +20,7 @@ export interface LaunchOutcome {
  * jobs can call the LMS later without a user). One transaction; changes are audited.
  */
 export async function acceptLaunch(db: Kysely<DB>, f: LaunchFacts, opts: { sessionTtlMinutes: number }): Promise<LaunchOutcome> {
-  return db.transaction().execute(async (trx) => {
+  return retryTransaction(() => db.transaction().execute(async (trx) => {
     const platform = await trx
       .selectFrom('lti_platform')
       .select(['id', 'school_id', 'status'])
@@ -85,7 +86,7 @@ export async function acceptLaunch(db: Kysely<DB>, f: LaunchFacts, opts: { sessi
       ttlMinutes: opts.sessionTtlMinutes,
     });
     return { token, session, courseLinkId, roles };
-  });
+  }));
 }
 
 type Trx = Parameters<Parameters<ReturnType<Kysely<DB>['transaction']>['execute']>[0]>[0];

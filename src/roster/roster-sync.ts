@@ -1,6 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema';
 import { appendAudit } from '../audit/audit-log';
+import { retryTransaction } from '../db/retry';
 import { AppError } from '../shared/errors';
 import { rosterError, type RosterErrorCode } from './errors';
 import { shortRole, type NrpsMember, type NrpsReader, type NrpsTarget } from './nrps-client';
@@ -137,7 +138,7 @@ export async function syncRoster(
   }
 
   try {
-    const result = await db.transaction().execute((trx) => applyMembers(trx, course, members, { syncId, actor, today }));
+    const result = await retryTransaction(() => db.transaction().execute((trx) => applyMembers(trx, course, members, { syncId, actor, today })));
     return { ok: true, syncId, classId: course.classId, membersSeen: members.length, ...result };
   } catch (e) {
     if (e instanceof AppError && e.code.startsWith('ROSTER_')) return fail(e.code as RosterErrorCode);
