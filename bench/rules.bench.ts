@@ -2,18 +2,9 @@
  * Whole-school year-end benchmark: 2,000 students × 14 subjects × 10 assessments per semester,
  * full results with explanations (rendered to Vietnamese text), one core. Deterministic (seeded PRNG).
  */
+import { mulberry32 } from '../src/shared/prng';
 import { computeStudentYear, renderExplanationVi, type StudentYearInput, type SemesterMarks } from '../src/rules';
 
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const SCORED = ['Toán', 'Ngữ văn', 'Ngoại ngữ', 'Vật lí', 'Hoá học', 'Sinh học', 'Lịch sử', 'Địa lí', 'GDCD', 'Công nghệ', 'Tin học'];
 const COMMENT = ['Thể dục', 'Âm nhạc', 'Mỹ thuật'];

@@ -3,11 +3,9 @@
  * the JWKS for the overlap so Moodle (which caches our JWKS) keeps verifying in-flight requests.
  *   npm run lti:rotate-key -- <platform kid> [--overlap-days 7]
  */
-import path from 'node:path';
 import { loadConfig } from '../src/config/config';
-import { openDatabase } from '../src/db/database';
+import { openConfiguredDatabase } from '../src/db/connect';
 import { migrateToLatest } from '../src/db/migrate';
-import { startEmbeddedPostgres, type EmbeddedCluster } from '../src/db/embedded';
 import { rotateToolKey } from '../src/lti/key-rotation';
 
 async function main(): Promise<void> {
@@ -19,20 +17,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const config = loadConfig();
-  let cluster: EmbeddedCluster | undefined;
-  let url = config.databaseUrl;
-  if (!url) {
-    cluster = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pg'), port: Number(process.env.EMBEDDED_PG_PORT ?? 54329) });
-    url = cluster.url('postgres');
-  }
-  const database = openDatabase(url);
+  const conn = await openConfiguredDatabase(config);
+  const { database } = conn;
   try {
     await migrateToLatest(database.db);
     const newKid = await rotateToolKey(database.db, { kek: config.ltiKek }, kid, { overlapDays });
     console.log(`Khoá mới / new kid: ${newKid} (khoá cũ còn công bố ${overlapDays} ngày / old key published for ${overlapDays} days)`);
   } finally {
-    await database.close();
-    await cluster?.stop();
+    await conn.close();
   }
 }
 

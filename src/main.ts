@@ -1,8 +1,6 @@
-import path from 'node:path';
 import { loadConfig, ConfigError, type Config } from './config/config';
-import { openDatabase, type Database } from './db/database';
+import { openConfiguredDatabase } from './db/connect';
 import { migrateToLatest } from './db/migrate';
-import { startEmbeddedPostgres, type EmbeddedCluster } from './db/embedded';
 import { startServer, type Server } from './server';
 
 const log = (line: string) => console.log(line);
@@ -20,14 +18,9 @@ async function main(): Promise<void> {
     }
     throw err;
   }
-  let cluster: EmbeddedCluster | undefined;
-  let databaseUrl = config.databaseUrl;
-  if (!databaseUrl) {
-    log('Đang khởi động PostgreSQL nhúng… / starting embedded PostgreSQL…');
-    cluster = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pg'), port: Number(process.env.EMBEDDED_PG_PORT ?? 54329) });
-    databaseUrl = cluster.url('postgres');
-  }
-  const database: Database = openDatabase(databaseUrl);
+  if (!config.databaseUrl) log('Đang khởi động PostgreSQL nhúng… / starting embedded PostgreSQL…');
+  const conn = await openConfiguredDatabase(config);
+  const { database, cluster } = conn;
   let server: Server | undefined;
   let demoLms: { close(): Promise<void> } | undefined;
   let stopping = false;

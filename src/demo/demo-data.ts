@@ -1,3 +1,5 @@
+import { mulberry32 } from '../shared/prng';
+
 /**
  * Deterministic demo data: a THCS school with classes 6A and 9A, realistic Vietnamese names.
  * Moodle keeps the family name in `lastname` and middle + given name in `firstname`
@@ -32,18 +34,6 @@ const MIDDLE_M = ['Văn', 'Minh', 'Quốc', 'Đức', 'Gia', 'Hoàng', 'Thanh', 
 const MIDDLE_F = ['Thị', 'Ngọc', 'Thu', 'Khánh', 'Phương', 'Thanh', 'Bảo', 'Hoài', 'Minh', 'Mai'];
 const GIVEN_M = ['An', 'Bình', 'Cường', 'Dũng', 'Duy', 'Đạt', 'Đức', 'Hải', 'Hiếu', 'Huy', 'Khang', 'Khoa', 'Long', 'Minh', 'Nam', 'Phúc', 'Quân', 'Sơn', 'Trí', 'Tú', 'Việt', 'Ân', 'Lộc', 'Thịnh'];
 const GIVEN_F = ['Anh', 'Ánh', 'Châu', 'Giang', 'Hà', 'Hân', 'Hoa', 'Lan', 'Linh', 'Mai', 'My', 'Ngân', 'Nhi', 'Quỳnh', 'Tâm', 'Thảo', 'Trang', 'Uyên', 'Vy', 'Yến', 'Ngọc', 'Diệp', 'Huyền', 'Thư'];
-
-/** Small seeded PRNG (mulberry32): the same demo every time. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const pick = <T>(rnd: () => number, xs: readonly T[]): T => xs[Math.floor(rnd() * xs.length)] as T;
 
@@ -109,7 +99,7 @@ function students(rnd: () => number, className: string, birthYear: number, count
 }
 
 export function demoClasses(): DemoClass[] {
-  const rnd = prng(20242025);
+  const rnd = mulberry32(20242025);
   return [
     { name: '6A', grade: 6, homeroom: 'GV001', students: students(rnd, '6A', 2013, 35, 100) },
     { name: '9A', grade: 9, homeroom: 'GV003', students: students(rnd, '9A', 2010, 36, 200) },

@@ -1,0 +1,32 @@
+import path from 'node:path';
+import type { Config } from '../config/config';
+import { openDatabase, type Database, type DatabaseOptions } from './database';
+import { startEmbeddedPostgres, type EmbeddedCluster } from './embedded';
+
+export interface ConfiguredDatabase {
+  readonly database: Database;
+  readonly url: string;
+  /** Set when the embedded PostgreSQL was started for this process. */
+  readonly cluster: EmbeddedCluster | undefined;
+  close(): Promise<void>;
+}
+
+/** DATABASE_URL when set; otherwise the embedded PostgreSQL in DATA_DIR/pg — the app and every operator command alike. */
+export async function openConfiguredDatabase(config: Config, opts: DatabaseOptions = {}): Promise<ConfiguredDatabase> {
+  let cluster: EmbeddedCluster | undefined;
+  let url = config.databaseUrl;
+  if (!url) {
+    cluster = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pg'), port: Number(process.env.EMBEDDED_PG_PORT ?? 54329) });
+    url = cluster.url('postgres');
+  }
+  const database = openDatabase(url, opts);
+  return {
+    database,
+    url,
+    cluster,
+    async close() {
+      await database.close();
+      await cluster?.stop();
+    },
+  };
+}
