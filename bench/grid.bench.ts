@@ -1,7 +1,7 @@
 import autocannon from 'autocannon';
 import { sql } from 'kysely';
 import { createSession } from '../src/auth/session';
-import { benchConfig, benchDatabase, percentile, spawnServer, stopBenchCluster, type BenchResult } from './support';
+import { benchConfig, benchDatabase, percentile, spawnServer, type BenchResult, runStandalone } from './support';
 
 /**
  * (a) The grid page of a 45-student class with 12 columns per term (both terms filled): latency of
@@ -184,17 +184,4 @@ export async function benchGrid(): Promise<BenchResult> {
   }
 }
 
-if (require.main === module) {
-  void benchGrid().then(
-    async (r) => {
-      console.log(`## ${r.name}`);
-      for (const l of r.lines) console.log(`  ${l}`);
-      await stopBenchCluster();
-    },
-    async (e) => {
-      console.error(e);
-      await stopBenchCluster();
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runStandalone(benchGrid);

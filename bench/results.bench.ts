@@ -1,5 +1,5 @@
 import { createSession } from '../src/auth/session';
-import { benchConfig, benchDatabase, percentile, spawnServer, stopBenchCluster, type BenchResult } from './support';
+import { benchConfig, benchDatabase, percentile, spawnServer, type BenchResult, runStandalone } from './support';
 
 /**
  * (a) The class results page (cả năm, TT22) of a 45-student class with 14 subjects (13 scored, 1 comment),
@@ -104,17 +104,4 @@ export async function benchResults(): Promise<BenchResult> {
   }
 }
 
-if (require.main === module) {
-  void benchResults().then(
-    async (r) => {
-      console.log(`## ${r.name}`);
-      for (const l of r.lines) console.log(`  ${l}`);
-      await stopBenchCluster();
-    },
-    async (e) => {
-      console.error(e);
-      await stopBenchCluster();
-      process.exitCode = 1;
-    },
-  );
-}
+if (require.main === module) runStandalone(benchResults);

@@ -92,3 +92,19 @@ export async function spawnServer(config: Config, databaseUrl: string): Promise<
       }),
   };
 }
+
+/** `node -r ts-node/register/transpile-only bench/x.bench.ts` runs one benchmark on its own. */
+export function runStandalone(bench: () => Promise<BenchResult>): void {
+  void bench().then(
+    async (r) => {
+      console.log(`## ${r.name}`);
+      for (const l of r.lines) console.log(`  ${l}`);
+      await stopBenchCluster();
+    },
+    async (e) => {
+      console.error(e);
+      await stopBenchCluster();
+      process.exitCode = 1;
+    },
+  );
+}

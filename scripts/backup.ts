@@ -6,7 +6,7 @@
 import path from 'node:path';
 import { mkdir } from 'node:fs/promises';
 import { loadConfig } from '../src/config/config';
-import { startEmbeddedPostgres, type EmbeddedCluster } from '../src/db/embedded';
+import { configuredDatabaseUrl } from '../src/db/connect';
 import { backupDatabase } from '../src/backup/backup';
 import { isAppError } from '../src/shared/errors';
 
@@ -15,12 +15,7 @@ async function main(): Promise<number> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const file = path.resolve(process.argv[2] ?? path.join(config.dataDir, 'backups', `sodiem-${stamp}.dump`));
   await mkdir(path.dirname(file), { recursive: true });
-  let cluster: EmbeddedCluster | undefined;
-  let url = config.databaseUrl;
-  if (!url) {
-    cluster = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pg'), port: Number(process.env.EMBEDDED_PG_PORT ?? 54329) });
-    url = cluster.url('postgres');
-  }
+  const { url, cluster } = await configuredDatabaseUrl(config);
   try {
     const t0 = Date.now();
     const m = await backupDatabase(url, file);

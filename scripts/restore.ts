@@ -7,7 +7,7 @@
 import path from 'node:path';
 import pg from 'pg';
 import { loadConfig } from '../src/config/config';
-import { startEmbeddedPostgres, type EmbeddedCluster } from '../src/db/embedded';
+import { configuredDatabaseUrl } from '../src/db/connect';
 import { restoreDatabase } from '../src/backup/backup';
 import { isAppError } from '../src/shared/errors';
 
@@ -25,12 +25,8 @@ async function main(): Promise<number> {
     return 2;
   }
   const config = loadConfig();
-  let cluster: EmbeddedCluster | undefined;
-  let url = config.databaseUrl;
-  if (!url) {
-    cluster = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pg'), port: Number(process.env.EMBEDDED_PG_PORT ?? 54329) });
-    url = cluster.url('postgres');
-  }
+  const { url: serverUrl, cluster } = await configuredDatabaseUrl(config);
+  let url = serverUrl;
   try {
     if (dbName) {
       const admin = new pg.Client({ connectionString: url });

@@ -13,12 +13,7 @@ export interface ConfiguredDatabase {
 
 /** DATABASE_URL when set; otherwise the embedded PostgreSQL in DATA_DIR/pg — the app and every operator command alike. */
 export async function openConfiguredDatabase(config: Config, opts: DatabaseOptions = {}): Promise<ConfiguredDatabase> {
-  let cluster: EmbeddedCluster | undefined;
-  let url = config.databaseUrl;
-  if (!url) {
-    cluster = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pg'), port: Number(process.env.EMBEDDED_PG_PORT ?? 54329) });
-    url = cluster.url('postgres');
-  }
+  const { url, cluster } = await configuredDatabaseUrl(config);
   const database = openDatabase(url, opts);
   return {
     database,
@@ -29,4 +24,11 @@ export async function openConfiguredDatabase(config: Config, opts: DatabaseOptio
       await cluster?.stop();
     },
   };
+}
+
+/** The URL only (pg_dump / pg_restore need no pool); starts the embedded server when DATABASE_URL is unset. */
+export async function configuredDatabaseUrl(config: Config): Promise<{ url: string; cluster: EmbeddedCluster | undefined }> {
+  if (config.databaseUrl) return { url: config.databaseUrl, cluster: undefined };
+  const cluster = await startEmbeddedPostgres({ dataDir: path.join(config.dataDir, 'pg'), port: Number(process.env.EMBEDDED_PG_PORT ?? 54329) });
+  return { url: cluster.url('postgres'), cluster };
 }
