@@ -48,9 +48,13 @@ export interface Conflict {
   readonly yourVersion: number;
 }
 
+/** Where a score write came from, kept on the score and in the audit trail. */
+export type ScoreSource = 'grid' | 'import' | 'lms';
+
 export const MAX_BATCH = 2000;
 
-export async function saveScores(db: Kysely<DB>, session: Session, classSubjectId: number, changes: readonly CellChange[], opts: { now?: Date; requestId?: string } = {}): Promise<SaveResult> {
+export async function saveScores(db: Kysely<DB>, session: Session, classSubjectId: number, changes: readonly CellChange[], opts: { now?: Date; requestId?: string; source?: ScoreSource } = {}): Promise<SaveResult> {
+  const source: ScoreSource = opts.source ?? 'grid';
   const now = opts.now ?? new Date();
   if (!changes.length) throw gridErrors.badRequest('Không có ô nào để lưu.', 'Nothing to save.');
   if (changes.length > MAX_BATCH) throw gridErrors.badRequest(`Mỗi lần lưu tối đa ${MAX_BATCH} ô.`, `At most ${MAX_BATCH} cells per save.`);
@@ -127,7 +131,7 @@ export async function saveScores(db: Kysely<DB>, session: Session, classSubjectI
         // Two editors creating the same cell: the unique key makes the second insert do nothing → conflict.
         const ins = await trx
           .insertInto('score')
-          .values({ column_id: ch.columnId, enrolment_id: ch.enrolmentId, tenths: value.tenths, rating: value.rating, updated_by: session.personId, source: 'grid' })
+          .values({ column_id: ch.columnId, enrolment_id: ch.enrolmentId, tenths: value.tenths, rating: value.rating, updated_by: session.personId, source })
           .onConflict((oc) => oc.columns(['column_id', 'enrolment_id']).doNothing())
           .returning(['id', 'version'])
           .executeTakeFirst();
@@ -137,7 +141,7 @@ export async function saveScores(db: Kysely<DB>, session: Session, classSubjectI
           continue;
         }
         out.push({ columnId: ch.columnId, enrolmentId: ch.enrolmentId, version: ins.version, text: displayCell(value, ctx.regime), changed: true });
-        audits.push(auditEntry(session, ctx.schoolId, 'score.create', Number(ins.id), ch, null, { ...value, version: ins.version }, opts.requestId));
+        audits.push(auditEntry(session, ctx.schoolId, 'score.create', Number(ins.id), ch, null, { ...value, version: ins.version }, source, opts.requestId));
         continue;
       }
       if (cur.version !== ch.version) {
@@ -150,13 +154,13 @@ export async function saveScores(db: Kysely<DB>, session: Session, classSubjectI
       }
       const upd = await trx
         .updateTable('score')
-        .set({ tenths: value.tenths, rating: value.rating, version: sql`version + 1`, updated_at: sql`now()`, updated_by: session.personId, source: 'grid' })
+        .set({ tenths: value.tenths, rating: value.rating, version: sql`version + 1`, updated_at: sql`now()`, updated_by: session.personId, source })
         .where('id', '=', cur.id)
         .returning('version')
         .executeTakeFirstOrThrow();
       out.push({ columnId: ch.columnId, enrolmentId: ch.enrolmentId, version: upd.version, text: displayCell(value, ctx.regime), changed: true });
       const cleared = value.tenths === null && value.rating === null;
-      audits.push(auditEntry(session, ctx.schoolId, cleared ? 'score.clear' : 'score.update', Number(cur.id), ch, { tenths: cur.tenths, rating: cur.rating, version: cur.version }, { ...value, version: upd.version }, opts.requestId));
+      audits.push(auditEntry(session, ctx.schoolId, cleared ? 'score.clear' : 'score.update', Number(cur.id), ch, { tenths: cur.tenths, rating: cur.rating, version: cur.version }, { ...value, version: upd.version }, source, opts.requestId));
     }
     if (conflicts.length) {
       const c = conflicts[0]!;
@@ -189,7 +193,7 @@ export async function saveScores(db: Kysely<DB>, session: Session, classSubjectI
   return { saved, rows };
 }
 
-function auditEntry(session: Session, schoolId: number, action: string, scoreId: number, ch: CellChange, old: unknown, next: unknown, requestId?: string) {
+function auditEntry(session: Session, schoolId: number, action: string, scoreId: number, ch: CellChange, old: unknown, next: unknown, source: ScoreSource, requestId?: string) {
   return {
     schoolId,
     actor: { personId: session.personId, role: 'subject_teacher' },
@@ -198,7 +202,7 @@ function auditEntry(session: Session, schoolId: number, action: string, scoreId:
     entityId: scoreId,
     oldValue: old === null ? null : { columnId: ch.columnId, enrolmentId: ch.enrolmentId, ...(old as object) },
     newValue: { columnId: ch.columnId, enrolmentId: ch.enrolmentId, ...(next as object) },
-    source: 'grid' as const,
+    source,
     requestId: requestId ?? null,
   };
 }

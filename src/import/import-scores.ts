@@ -179,7 +179,7 @@ export async function importScores(db: Kysely<DB>, session: Session, csId: numbe
   if (plan.errors.length && opts.mode === 'all') {
     throw importErrors.invalid(plan.errors.length, { errors: plan.errors, errorFile, rows: plan.rows, validRows: plan.validRows });
   }
-  if (plan.changes.length) await saveScores(db, session, csId, plan.changes, { ...(opts.now ? { now: opts.now } : {}), requestId: opts.requestId ?? 'import' });
+  if (plan.changes.length) await saveScores(db, session, csId, plan.changes, { ...(opts.now ? { now: opts.now } : {}), requestId: opts.requestId ?? 'import', source: 'import' });
   const written = plan.changes.length;
   const messageVi =
     (written ? `Đã ghi ${written} điểm từ ${plan.validRows} dòng.` : 'Không có điểm mới nào cần ghi.') +

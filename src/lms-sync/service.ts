@@ -145,7 +145,7 @@ export async function importLineItem(db: Kysely<DB>, client: AgsClient, session:
     }
     changes.push({ columnId, enrolmentId: s.enrolmentId, value: (tenths / 10).toFixed(1).replace('.', ','), version: cur?.version ?? 0 });
   }
-  if (changes.length) await saveScores(db, session, classSubjectId, changes, { requestId: 'lms-import' });
+  if (changes.length) await saveScores(db, session, classSubjectId, changes, { requestId: 'lms-import', source: 'lms' });
   return { imported: changes.length, unchanged, missing };
 }
 
