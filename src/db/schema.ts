@@ -671,3 +671,40 @@ export interface LmsSyncTables {
 
 // eslint-disable-next-line @typescript-eslint/no-empty-interface -- declaration merging into DB
 export interface DB extends LmsSyncTables {}
+
+// ---------------------------------------------------------------------------------------------
+// Migration 0012_school_calendar (issues 6.1, 9.1): week plan per school year (sessions per weekday,
+// main or extra), a class's own plan, and which roll-calls were taken.
+// ---------------------------------------------------------------------------------------------
+export interface SchoolCalendarTable {
+  school_year_id: number;
+  school_id: number;
+  plan: ColumnType<Record<string, Record<string, 'main' | 'extra'>>, string, string>;
+  version: Generated<number>;
+  updated_by: number | null;
+  updated_at: Generated<Date>;
+}
+
+export interface ClassSessionPlanTable {
+  class_id: number;
+  plan: ColumnType<Record<string, Record<string, 'main' | 'extra'>>, string, string>;
+  updated_by: number | null;
+  updated_at: Generated<Date>;
+}
+
+export interface RollCallTakenTable {
+  class_id: number;
+  day: ColumnType<string, string, string>;
+  session: 'sang' | 'chieu';
+  taken_by: number | null;
+  taken_at: Generated<Date>;
+}
+
+export interface SchoolCalendarTables {
+  school_calendar: SchoolCalendarTable;
+  class_session_plan: ClassSessionPlanTable;
+  roll_call_taken: RollCallTakenTable;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-interface -- declaration merging into DB
+export interface DB extends SchoolCalendarTables {}

@@ -9,6 +9,7 @@ import * as m0007 from './0007_print_archive';
 import * as m0010 from './0010_lms_sync';
 import * as m0011 from './0011_corrections';
 import * as m0009 from './0009_attendance_conduct_results';
+import * as m0012 from './0012_school_calendar';
 
 /** Static list: no filesystem glob, so compiled and ts-node runs see the same migrations. */
 export const migrations: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const migrations: Record<string, Migration> = {
   '0010_lms_sync': m0010,
   '0011_corrections': m0011,
   '0009_attendance_conduct_results': m0009,
+  '0012_school_calendar': m0012,
 };
