@@ -51,3 +51,13 @@ export {
   type StudentYear22,
   type SubjectYearOutcome,
 } from './student-year';
+export {
+  exemptionEffect,
+  exemptionAllowed,
+  coveredSemesters,
+  type ExemptionScope,
+  type ExemptionRecord,
+  type ExemptionEffect,
+  type TermSpan,
+  type SemesterRanking,
+} from './exemption';

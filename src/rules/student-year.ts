@@ -19,6 +19,7 @@ import type { LearningRank22 } from './ranking-tt22';
 import type { LearningRank58 } from './ranking-tt58';
 import type { Regime } from './regime';
 import { assessmentModeOf, isExemptable, type SubjectRef } from './subjects';
+import { exemptionAllowed } from './exemption';
 import { computeSemesterAverage, computeYearAverage, type Semester, type SubjectSemesterAverage, type SubjectYearAverage } from './subject-average';
 import { award22, title58, type TitleResult, type Title22, type Title58 } from './titles';
 import { decideYearOutcome, type YearOutcomeResult } from './year-outcome';
@@ -79,12 +80,13 @@ export type StudentYearResult = StudentYear58 | StudentYear22;
 
 function checkExemption(s: SubjectYearInput, regime: Regime): void {
   if (!s.exempt) return;
-  const ok = regime === 'TT22' ? s.exempt === 'practical' && isExemptable(s.name, regime) : s.exempt !== 'practical' && isExemptable(s.name, regime);
+  // TT58 Điều 12.5 also lets the GDQP-AN practical part be exempted (theory instead: no change to the marks).
+  const ok = regime === 'TT22' ? s.exempt === 'practical' && isExemptable(s.name, regime) : s.exempt === 'practical' ? exemptionAllowed(regime, s.name, 'practical') : isExemptable(s.name, regime);
   if (!ok) {
     throw new RulesError(
       'RULES_EXEMPTION_NOT_ALLOWED',
-      regime === 'TT22' ? `TT22 Điều 10: chỉ miễn phần thực hành môn GDTC, GDQP-AN (môn ${s.name}, miễn "${s.exempt}")` : `TT58 Điều 12: chỉ miễn học Thể dục, Âm nhạc, Mỹ thuật theo học kỳ hoặc cả năm (môn ${s.name}, miễn "${s.exempt}")`,
-      regime === 'TT22' ? `TT22 Art. 10 only exempts the practical part of GDTC/GDQP-AN (${s.name}, "${s.exempt}")` : `TT58 Art. 12 only exempts PE, music, fine arts for a semester or the year (${s.name}, "${s.exempt}")`,
+      regime === 'TT22' ? `TT22 Điều 10: chỉ miễn phần thực hành môn GDTC, GDQP-AN (môn ${s.name}, miễn "${s.exempt}")` : `TT58 Điều 12: chỉ miễn học Thể dục, Âm nhạc, Mỹ thuật theo học kỳ hoặc cả năm, hoặc phần thực hành GDQP-AN (môn ${s.name}, miễn "${s.exempt}")`,
+      regime === 'TT22' ? `TT22 Art. 10 only exempts the practical part of GDTC/GDQP-AN (${s.name}, "${s.exempt}")` : `TT58 Art. 12 only exempts PE, music, fine arts for a semester or the year, or the GDQP-AN practical part (${s.name}, "${s.exempt}")`,
       { subject: s.name, exempt: s.exempt },
     );
   }
