@@ -1,9 +1,12 @@
 /**
  * The year-end package for the education office (issue 9.2): one file set per school year, CSV
- * (UTF-8 with BOM), plus manifest.json with the row count and SHA-256 of every file. Written class
- * by class to a temporary directory (bounded memory), then streamed as one .tar.
- * Tables still being built by other modules are present as header-only files, and the manifest
- * says so ("status": "not_available") — a receiving office must never mistake "none" for "zero".
+ * (UTF-8 with BOM), plus manifest.json with the row count and SHA-256 of every file, streamed as
+ * one .zip. Written class by class to a temporary directory (bounded memory: one class's data in
+ * memory at a time), then zipped file by file from disk.
+ * Every figure comes from the results module (the same computation as the school's screens): subject
+ * averages, learning levels with the adjustment clause, conduct/training, counted absences, titles.
+ * Year figures of a class whose year-end list is approved are the approved (frozen) ones; otherwise
+ * they are computed from the current marks and the "Nguồn" column says so.
  * The receiving level (commune/ward education office or provincial department) is the school's
  * setting `yearEndRecipient` ({ level: "commune" | "province", name }), never hard-coded.
  */
@@ -14,11 +17,12 @@ import type { Writable } from 'node:stream';
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { DB } from '../db/schema';
-import { loadClassSubjectsOfClass, loadColumns, loadScores, loadTerms } from '../gradebook/grid-repository';
-import { averagesFor, cellMaps } from '../gradebook/grid-view-model';
+import { loadClassContext } from '../results/class-context';
+import { loadClassData, studentResult, type Period } from '../results/results-service';
+import type { DecisionPayload } from '../results/year-end-service';
 import { sha256File } from '../backup/backup';
 import { tableWriter, type CellOut, type TableWriter } from './table-writer';
-import { tarBuffer, tarEnd, tarFile } from './tar';
+import { writeZip } from './zip';
 import { exportErrors } from './errors';
 
 export type FileStatus = 'complete' | 'not_available';
@@ -32,7 +36,7 @@ export interface ManifestFile {
   readonly noteVi?: string;
 }
 export interface YearEndManifest {
-  readonly format: 'sodiem-year-end/1';
+  readonly format: 'sodiem-year-end/2';
   readonly school: { code: string; name: string; level: string };
   readonly schoolYear: string;
   readonly recipient: { level: 'commune' | 'province'; levelVi: string; name: string } | null;
@@ -45,6 +49,11 @@ export interface YearEndManifest {
 const LEVEL_VI = { commune: 'Cơ quan quản lý giáo dục cấp xã/phường', province: 'Sở Giáo dục và Đào tạo' } as const;
 const dmy = (iso: string | null) => (iso ? iso.slice(0, 10).split('-').reverse().join('/') : '');
 const collator = new Intl.Collator('vi', { numeric: true });
+const PERIODS: readonly Period[] = ['HK1', 'HK2', 'CN'];
+const PERIOD_VI: Record<Period, string> = { HK1: 'Học kỳ I', HK2: 'Học kỳ II', CN: 'Cả năm' };
+const ROUND_VI: Record<string, string> = { main: 'Cuối năm', after_retest: 'Sau kiểm tra lại, rèn luyện hè' };
+const STATE_VI: Record<string, string> = { proposed: 'Đã đề xuất, chưa duyệt', approved: 'Đã duyệt', reopened: 'Mở lại để sửa' };
+const SOURCE_COMPUTED = 'Tính từ sổ điểm hiện tại (chưa có quyết định duyệt)';
 
 export function recipientOf(settings: unknown): YearEndManifest['recipient'] {
   const r = (settings as { yearEndRecipient?: { level?: unknown; name?: unknown } } | null)?.yearEndRecipient;
@@ -82,75 +91,96 @@ export async function buildYearEndPackage(db: Kysely<DB>, schoolId: number, scho
 
   const students = await open('hoc-sinh.csv', ['Mã học sinh', 'Họ và tên đệm', 'Tên', 'Ngày sinh', 'Giới tính', 'Lớp', 'Khối', 'Ngày vào lớp', 'Ngày rời lớp']);
   const results = await open('ket-qua-mon-hoc.csv', ['Mã học sinh', 'Họ và tên', 'Lớp', 'Môn', 'Học kỳ I', 'Học kỳ II', 'Cả năm']);
-  const absences = await open('vang-mat.csv', ['Mã học sinh', 'Họ và tên', 'Lớp', 'Số buổi nghỉ có phép', 'Số buổi nghỉ không phép', 'Tổng số buổi nghỉ']);
+  const learning = await open('hoc-luc.csv', ['Mã học sinh', 'Họ và tên', 'Lớp', 'Chế độ đánh giá', 'Kỳ', 'Điểm trung bình các môn', 'Học lực / Kết quả học tập', 'Mức trước điều chỉnh', 'Nguồn', 'Ghi chú']);
   const conduct = await open('ren-luyen-hanh-kiem.csv', ['Mã học sinh', 'Họ và tên', 'Lớp', 'Kỳ', 'Chế độ đánh giá', 'Mức', 'Nhận xét']);
-  const terms = await loadTerms(db, schoolYearId);
+  const absences = await open('vang-mat.csv', ['Mã học sinh', 'Họ và tên', 'Lớp', 'Số buổi nghỉ có phép', 'Số buổi nghỉ không phép', 'Tổng số buổi nghỉ', 'Số buổi nghỉ tính xét lên lớp']);
+  const titles = await open('danh-hieu.csv', ['Mã học sinh', 'Họ và tên', 'Lớp', 'Kỳ', 'Danh hiệu', 'Nguồn', 'Ghi chú']);
+  const decisions = await open('quyet-dinh.csv', ['Mã học sinh', 'Họ và tên', 'Lớp', 'Vòng xét', 'Trạng thái', 'Ngày duyệt', 'Học lực / Kết quả học tập', 'Hạnh kiểm / Rèn luyện', 'Số buổi nghỉ', 'Kết quả', 'Danh hiệu', 'Môn kiểm tra lại']);
   let studentCount = 0;
   for (const c of classes) {
-    const classId = Number(c.id);
-    const people = await db
-      .selectFrom('enrolment as e')
-      .innerJoin('person as p', 'p.id', 'e.person_id')
-      .select(['e.id', 'p.person_code', 'p.family_name', 'p.given_name', 'p.display_name', 'p.gender', sql<string | null>`to_char(p.date_of_birth, 'YYYY-MM-DD')`.as('dob'), sql<string>`to_char(e.joined_on, 'YYYY-MM-DD')`.as('joined'), sql<string | null>`to_char(e.left_on, 'YYYY-MM-DD')`.as('left')])
-      .where('e.class_id', '=', classId)
-      .execute();
-    people.sort((a, b) => collator.compare(a.given_name.split(' ').pop() ?? '', b.given_name.split(' ').pop() ?? '') || collator.compare(a.display_name, b.display_name));
-    studentCount += people.length;
-    const nameOf = (p: (typeof people)[number]) => p.display_name || `${p.family_name} ${p.given_name}`;
-    for (const p of people) {
-      await add(students, [p.person_code ?? '', p.family_name, p.given_name, dmy(p.dob), p.gender === 'nam' ? 'Nam' : p.gender === 'nu' ? 'Nữ' : '', c.name, c.grade, dmy(p.joined), dmy(p.left)]);
-    }
-    const css = await loadClassSubjectsOfClass(db, classId);
-    const columns = await loadColumns(db, css.map((x) => x.id));
-    const scores = cellMaps(await loadScores(db, columns.map((x) => x.id)));
-    for (const p of people) {
-      for (const cs of css) {
-        const a = averagesFor(cs, terms, columns.filter((x) => x.classSubjectId === cs.id), Number(p.id), scores.get(Number(p.id)));
-        await add(results, [p.person_code ?? '', nameOf(p), c.name, cs.subjectName, a.terms.HK1?.text ?? '', a.terms.HK2?.text ?? '', a.year.text ?? '']);
-      }
-    }
-    const abs = people.length
+    // The results module's own context and data: the package shows exactly what the school's screens show.
+    const ctx = await loadClassContext(db, Number(c.id));
+    if (!ctx) continue;
+    const d = await loadClassData(db, ctx);
+    const ids = ctx.students.map((s) => s.enrolmentId);
+    const people = ids.length
       ? await db
-          .selectFrom('attendance')
-          .select(['enrolment_id', sql<number>`count(*) filter (where mark = 'P')`.as('p'), sql<number>`count(*) filter (where mark = 'K')`.as('k')])
-          .where('enrolment_id', 'in', people.map((p) => p.id))
-          .groupBy('enrolment_id')
+          .selectFrom('enrolment as e')
+          .innerJoin('person as p', 'p.id', 'e.person_id')
+          .select(['e.id', 'p.gender', sql<string | null>`to_char(p.date_of_birth, 'YYYY-MM-DD')`.as('dob'), sql<string | null>`to_char(e.left_on, 'YYYY-MM-DD')`.as('left')])
+          .where('e.id', 'in', ids)
           .execute()
       : [];
+    const personOf = new Map(people.map((p) => [Number(p.id), p]));
+    const [abs, yd] = await Promise.all([
+      ids.length
+        ? db.selectFrom('attendance').select(['enrolment_id', sql<number>`count(*) filter (where mark = 'P')`.as('p'), sql<number>`count(*) filter (where mark = 'K')`.as('k')]).where('enrolment_id', 'in', ids).groupBy('enrolment_id').execute()
+        : Promise.resolve([]),
+      db.selectFrom('year_decision').select(['round', 'state', 'approved_at', 'payload']).where('class_id', '=', Number(c.id)).orderBy('round').execute(),
+    ]);
     const absBy = new Map(abs.map((a) => [Number(a.enrolment_id), a]));
-    for (const p of people) {
-      const a = absBy.get(Number(p.id));
+    const rounds = yd.map((x) => ({ round: x.round, state: x.state, approvedAt: x.approved_at, students: new Map(((typeof x.payload === 'string' ? JSON.parse(x.payload) : x.payload) as DecisionPayload).students.map((s) => [s.enrolmentId, s])) }));
+    // The year figures an education office receives are the approved ones, frozen at approval (the later round wins).
+    const approved = [...rounds].reverse().find((r) => r.state === 'approved') ?? null;
+    const approvedVi = approved ? `Quyết định cuối năm đã duyệt (${ROUND_VI[approved.round]})` : '';
+    studentCount += ctx.students.length;
+    for (const st of ctx.students) {
+      const p = personOf.get(st.enrolmentId);
+      const code = st.personCode ?? '';
+      const name = st.displayName;
+      await add(students, [code, st.familyName, st.givenName, dmy(p?.dob ?? null), p?.gender === 'nam' ? 'Nam' : p?.gender === 'nu' ? 'Nữ' : '', c.name, c.grade, dmy(st.joinedOn), dmy(p?.left ?? null)]);
+      const r = new Map(PERIODS.map((per) => [per, studentResult(d, st, per)] as const));
+      const hk1 = r.get('HK1')!;
+      const hk2 = r.get('HK2')!;
+      const cn = r.get('CN')!;
+      for (let i = 0; i < d.subjects.length; i++) {
+        await add(results, [code, name, c.name, d.subjects[i]!.subjectName, hk1.subjects[i]?.text ?? '', hk2.subjects[i]?.text ?? '', cn.subjects[i]?.text ?? '']);
+      }
+      const frozen = approved?.students.get(st.enrolmentId) ?? null;
+      for (const per of PERIODS) {
+        const x = r.get(per)!;
+        const useFrozen = per === 'CN' && frozen !== null;
+        const text = useFrozen ? frozen.learning : x.learning.text;
+        const strict = useFrozen ? frozen.learningStrict : x.learningStrict.text;
+        const overall = useFrozen ? frozen.overall : x.overall?.text ?? null;
+        await add(learning, [code, name, c.name, ctx.regime, PERIOD_VI[per], overall ?? '', text ?? '', strict && strict !== text ? strict : '', useFrozen ? approvedVi : SOURCE_COMPUTED, text ? (x.override && per === 'CN' ? x.learning.explanationVi : '') : x.learning.explanationVi]);
+      }
+      const entries = d.conduct.get(st.enrolmentId);
+      for (const per of PERIODS) {
+        const stored = per === 'CN' ? null : entries?.[per as 'HK1' | 'HK2'] ?? null;
+        const level = per === 'CN' ? (frozen?.conduct ?? r.get('CN')!.conduct.text) : stored?.level ?? null;
+        await add(conduct, [code, name, c.name, PERIOD_VI[per], ctx.regime, level ?? '', stored?.comment ?? (level ? '' : 'Chưa đánh giá')]);
+      }
+      const a = absBy.get(st.enrolmentId);
       const pp = Number(a?.p ?? 0);
       const kk = Number(a?.k ?? 0);
-      await add(absences, [p.person_code ?? '', nameOf(p), c.name, pp, kk, pp + kk]);
-    }
-    const cond = people.length ? await db.selectFrom('conduct').select(['enrolment_id', 'term', 'regime', 'level', 'comment']).where('enrolment_id', 'in', people.map((p) => p.id)).execute() : [];
-    const condBy = new Map<number, typeof cond>();
-    for (const x of cond) condBy.set(Number(x.enrolment_id), [...(condBy.get(Number(x.enrolment_id)) ?? []), x]);
-    for (const p of people) {
-      for (const x of (condBy.get(Number(p.id)) ?? []).sort((a, b) => a.term.localeCompare(b.term))) {
-        await add(conduct, [p.person_code ?? '', nameOf(p), c.name, x.term === 'CN' ? 'Cả năm' : x.term === 'HK1' ? 'Học kỳ I' : 'Học kỳ II', x.regime, x.level, x.comment]);
+      await add(absences, [code, name, c.name, pp, kk, pp + kk, frozen?.absences ?? d.absences.get(st.enrolmentId) ?? 0]);
+      // TT22 awards are year-only (Điều 15); TT58 titles exist per semester and for the year.
+      for (const per of ctx.regime === 'TT22' ? (['CN'] as const) : PERIODS) {
+        const x = r.get(per)!;
+        const useFrozen = per === 'CN' && frozen !== null;
+        const title = useFrozen ? frozen.title : x.title.text;
+        const pendingWhy = !useFrozen && x.title.text === null && !x.learning.text ? x.title.explanationVi : '';
+        await add(titles, [code, name, c.name, PERIOD_VI[per], title ?? (pendingWhy ? '' : 'Không'), useFrozen ? approvedVi : SOURCE_COMPUTED, pendingWhy]);
+      }
+      for (const rd of rounds) {
+        const s = rd.students.get(st.enrolmentId);
+        if (!s) continue;
+        await add(decisions, [code, name, c.name, ROUND_VI[rd.round] ?? rd.round, STATE_VI[rd.state] ?? rd.state, rd.approvedAt ? dmy(new Date(rd.approvedAt).toISOString()) : '', s.learning ?? '', s.conduct ?? '', s.absences, s.outcomeVi, s.title ?? '', (s.retestEligible ?? []).join('; ')]);
       }
     }
   }
   await done('hoc-sinh.csv', 'Danh sách học sinh', students);
   await done('ket-qua-mon-hoc.csv', 'Kết quả các môn học (điểm trung bình/mức đánh giá)', results);
-  await done('vang-mat.csv', 'Số buổi nghỉ học (theo sổ điểm danh)', absences);
+  await done('hoc-luc.csv', 'Học lực (TT58) / kết quả học tập (TT22) theo học kỳ và cả năm', learning);
   await done('ren-luyen-hanh-kiem.csv', 'Kết quả rèn luyện / hạnh kiểm', conduct);
-
-  const decisions = await open('quyet-dinh.csv', ['Lớp', 'Vòng xét', 'Trạng thái', 'Ngày duyệt', 'Nội dung (JSON)']);
-  const yd = await db.selectFrom('year_decision as d').innerJoin('class as c', 'c.id', 'd.class_id').select(['c.name', 'd.round', 'd.state', 'd.approved_at', 'd.payload']).where('d.school_year_id', '=', schoolYearId).orderBy('c.name').orderBy('d.round').execute();
-  for (const d of yd) await add(decisions, [d.name, d.round === 'main' ? 'Cuối năm' : 'Sau kiểm tra lại', d.state, d.approved_at ? dmy(new Date(d.approved_at).toISOString()) : '', JSON.stringify(d.payload)]);
-  await done('quyet-dinh.csv', 'Quyết định cuối năm (lên lớp, ở lại, kiểm tra lại, rèn luyện hè) theo lớp', decisions);
-
-  const learning = await open('hoc-luc.csv', ['Mã học sinh', 'Họ và tên', 'Lớp', 'Học lực / Kết quả học tập cả năm']);
-  await done('hoc-luc.csv', 'Học lực / kết quả học tập cả năm', learning, 'not_available', 'Chưa xuất được: kết quả học tập cả năm do mô-đun xét cuối năm tính, chưa có bảng lưu riêng. Xem quyet-dinh.csv (nội dung JSON của quyết định đã duyệt).');
-  const titles = await open('danh-hieu.csv', ['Mã học sinh', 'Họ và tên', 'Lớp', 'Danh hiệu / Khen thưởng']);
-  await done('danh-hieu.csv', 'Danh hiệu, khen thưởng', titles, 'not_available', 'Chưa xuất được: danh hiệu học sinh chưa được lưu trong Sổ Điểm.');
+  await done('vang-mat.csv', 'Số buổi nghỉ học (theo sổ điểm danh)', absences);
+  await done('danh-hieu.csv', 'Danh hiệu học sinh (TT58: học kỳ và cả năm; TT22: cả năm)', titles);
+  await done('quyet-dinh.csv', 'Quyết định cuối năm (lên lớp, ở lại, kiểm tra lại, rèn luyện hè) theo học sinh', decisions);
 
   const recipient = recipientOf(typeof school.settings === 'string' ? JSON.parse(school.settings) : school.settings);
   return {
-    format: 'sodiem-year-end/1',
+    format: 'sodiem-year-end/2',
     school: { code: school.code, name: school.name, level: school.level },
     schoolYear: year.name,
     recipient,
@@ -161,15 +191,13 @@ export async function buildYearEndPackage(db: Kysely<DB>, schoolId: number, scho
   };
 }
 
-/** Builds the package in a temporary directory and streams it as a .tar (manifest.json first). */
+/** Builds the package in a temporary directory and streams it as a .zip (manifest.json first). */
 export async function streamYearEndPackage(db: Kysely<DB>, schoolId: number, schoolYearId: number, out: Writable, now = new Date()): Promise<YearEndManifest> {
   const dir = await fs.mkdtemp(path.join(tmpdir(), 'sodiem-yearend-'));
   try {
     const m = await buildYearEndPackage(db, schoolId, schoolYearId, dir, now);
     const folder = `nam-hoc-${m.schoolYear}`;
-    await tarBuffer(out, `${folder}/manifest.json`, Buffer.from(`${JSON.stringify(m, null, 2)}\n`), now);
-    for (const f of m.files) await tarFile(out, `${folder}/${f.name}`, path.join(dir, f.name), f.bytes, now);
-    await tarEnd(out);
+    await writeZip(out, [{ name: `${folder}/manifest.json`, data: Buffer.from(`${JSON.stringify(m, null, 2)}\n`) }, ...m.files.map((f) => ({ name: `${folder}/${f.name}`, path: path.join(dir, f.name) }))], now);
     return m;
   } finally {
     await fs.rm(dir, { recursive: true, force: true });

@@ -1,29 +1,13 @@
 import { createHash } from 'node:crypto';
+import { readZip, unzipTest } from './zip-reader';
 import { startHarness, type Harness } from '../support/harness';
 import { seedGradebook, launchAs, T_HOA, P_LAN, STUDENTS, type GradebookFixture, type Client } from '../support/gradebook-factory';
 
-/** The year-end package: a .tar with manifest.json (counts, SHA-256 per file) and the CSV file set. */
+/** The year-end package over HTTP: a .zip with manifest.json (counts, SHA-256 per file) and the CSV file set. */
 let h: Harness;
 let f: GradebookFixture;
 let hoa: Client;
 let lan: Client;
-
-function untar(buf: Buffer): Map<string, Buffer> {
-  const out = new Map<string, Buffer>();
-  let off = 0;
-  while (off + 512 <= buf.length) {
-    const hdr = buf.subarray(off, off + 512);
-    if (hdr.every((b) => b === 0)) break;
-    const name = hdr.subarray(0, 100).toString('utf8').replace(/\0.*$/s, '');
-    const size = parseInt(hdr.subarray(124, 136).toString('ascii').replace(/\0.*$/s, '').trim(), 8);
-    // Header checksum: sum of bytes with the checksum field as spaces.
-    const sum = [...hdr].reduce((s, b, i) => s + (i >= 148 && i < 156 ? 0x20 : b), 0);
-    expect(parseInt(hdr.subarray(148, 156).toString('ascii'), 8)).toBe(sum);
-    out.set(name, buf.subarray(off + 512, off + 512 + size));
-    off += 512 + Math.ceil(size / 512) * 512;
-  }
-  return out;
-}
 
 beforeAll(async () => {
   h = await startHarness();
@@ -40,10 +24,15 @@ afterAll(async () => {
 });
 
 describe('year-end package', () => {
-  it('manifest: recipient from the school setting, counts, SHA-256 of every file; missing tables flagged', async () => {
-    const res = await fetch(`${h.toolUrl}/export/year-end/${f.schoolYearId}.tar`, { headers: { cookie: lan.cookie } });
+  it('manifest: recipient from the school setting, counts, SHA-256 of every file, every file complete', async () => {
+    const res = await fetch(`${h.toolUrl}/export/year-end/${f.schoolYearId}.zip`, { headers: { cookie: lan.cookie } });
     expect(res.status).toBe(200);
-    const files = untar(Buffer.from(await res.arrayBuffer()));
+    expect(res.headers.get('content-type')).toBe('application/zip');
+    expect(res.headers.get('content-disposition')).toContain('goi-cuoi-nam-2024-2025.zip');
+    const zip = Buffer.from(await res.arrayBuffer());
+    const files = readZip(zip);
+    const t = unzipTest(zip);
+    if (t !== null) expect(t).toContain('No errors detected');
     const m = JSON.parse(files.get('nam-hoc-2024-2025/manifest.json')!.toString('utf8'));
     expect(m.recipient).toEqual({ level: 'commune', levelVi: 'Cơ quan quản lý giáo dục cấp xã/phường', name: 'UBND phường Thử Nghiệm' });
     // 6A: 7 students (leaver included, with the date they left), 7A: 2, 9A: 1 → 10.
@@ -61,9 +50,13 @@ describe('year-end package', () => {
     expect(byName.get('hoc-sinh.csv').rows).toBe(10);
     // Subjects × students: 6A 3 × 7 = 21, 7A 1 × 2 = 2, 9A 1 × 1 = 1 → 24.
     expect(byName.get('ket-qua-mon-hoc.csv').rows).toBe(24);
-    expect(byName.get('hoc-luc.csv')).toMatchObject({ status: 'not_available', rows: 0 });
-    expect(byName.get('danh-hieu.csv')).toMatchObject({ status: 'not_available', rows: 0 });
-    expect(byName.get('hoc-sinh.csv').status).toBe('complete');
+    // Learning level and conduct: HK I, HK II and the year for each of the 10 students.
+    expect(byName.get('hoc-luc.csv')).toMatchObject({ status: 'complete', rows: 30 });
+    expect(byName.get('ren-luyen-hanh-kiem.csv')).toMatchObject({ status: 'complete', rows: 30 });
+    // Titles: TT22 classes (6A: 7, 9A: 1) the year only; 7A under TT58 (the school's override) HK I, HK II, year: 2 × 3.
+    expect(byName.get('danh-hieu.csv')).toMatchObject({ status: 'complete', rows: 14 });
+    expect(byName.get('vang-mat.csv').rows).toBe(10);
+    for (const meta of byName.values()) expect(meta.status).toBe('complete');
     const results = files.get('nam-hoc-2024-2025/ket-qua-mon-hoc.csv')!.toString('utf8');
     // ĐTBhk1 of Trần Văn An in Toán: (8+7+9+6 + 2×7,5 + 3×8)/9 = 69/9 = 7,67 → 7,7.
     expect(results).toContain('HS01,Trần Văn An,6A,Toán,"7,7",,');
@@ -72,11 +65,11 @@ describe('year-end package', () => {
 
   it('without the setting the manifest says the recipient is not configured; teachers are refused', async () => {
     await h.db.db.updateTable('school').set({ settings: JSON.stringify({}) }).where('id', '=', h.schoolId).execute();
-    const res = await fetch(`${h.toolUrl}/export/year-end/${f.schoolYearId}.tar`, { headers: { cookie: lan.cookie } });
-    const m = JSON.parse(untar(Buffer.from(await res.arrayBuffer())).get('nam-hoc-2024-2025/manifest.json')!.toString('utf8'));
+    const res = await fetch(`${h.toolUrl}/export/year-end/${f.schoolYearId}.zip`, { headers: { cookie: lan.cookie } });
+    const m = JSON.parse(readZip(Buffer.from(await res.arrayBuffer())).get('nam-hoc-2024-2025/manifest.json')!.toString('utf8'));
     expect(m.recipient).toBeNull();
     expect(m.recipientNoteVi).toContain('chưa khai báo');
-    expect((await fetch(`${h.toolUrl}/export/year-end/${f.schoolYearId}.tar`, { headers: { cookie: hoa.cookie, accept: 'application/json' } })).status).toBe(403);
-    expect((await fetch(`${h.toolUrl}/export/year-end/999999.tar`, { headers: { cookie: lan.cookie, accept: 'application/json' } })).status).toBe(404);
+    expect((await fetch(`${h.toolUrl}/export/year-end/${f.schoolYearId}.zip`, { headers: { cookie: hoa.cookie, accept: 'application/json' } })).status).toBe(403);
+    expect((await fetch(`${h.toolUrl}/export/year-end/999999.zip`, { headers: { cookie: lan.cookie, accept: 'application/json' } })).status).toBe(404);
   });
 });

@@ -87,14 +87,14 @@ export function exportRoutes(db: Kysely<DB>): Router {
     });
   }));
 
-  r.get('/export/year-end/:yearId(\\d+).tar', requireSession, h(async (req, res) => {
+  r.get('/export/year-end/:yearId(\\d+).zip', requireSession, h(async (req, res) => {
     const s = res.locals.session!;
     const yearId = parse(id, req.params.yearId);
     await requirePermission(db, s, 'export.data');
     const y = await db.selectFrom('school_year').select('name').where('id', '=', yearId).where('school_id', '=', s.schoolId).executeTakeFirst();
     if (!y) throw exportErrors.notFound();
-    res.setHeader('content-type', 'application/x-tar');
-    res.setHeader('content-disposition', attachment(`goi-cuoi-nam-${ascii(y.name)}.tar`));
+    res.setHeader('content-type', 'application/zip');
+    res.setHeader('content-disposition', attachment(`goi-cuoi-nam-${ascii(y.name)}.zip`));
     res.setHeader('cache-control', 'no-store');
     await streamYearEndPackage(db, s.schoolId, yearId, res);
     res.end();
