@@ -38,6 +38,7 @@ import { OutboxWorker } from './lms-sync/worker';
 import { lmsSyncRoutes } from './web/routes/lms-sync';
 import { correctionRoutes } from './web/routes/corrections';
 import { auditRoutes } from './web/routes/audit';
+import { inspectorGuard } from './auth/inspector';
 
 export const VIEWS_DIR = path.resolve(__dirname, '..', 'views');
 
@@ -107,6 +108,8 @@ export async function startServer(config: Config, database: Database, opts: { lo
   app.use(LTI_MOUNT, lti.provider.app);
   app.use(express.urlencoded({ extended: false, limit: '2mb' }), express.json({ limit: '2mb' }), cookieParser());
   app.use(viewHelpers, loadSessionMiddleware(db), csrfProtection);
+  // Issue 8: an inspector's session is read-only and limited to the inspection pages, before any route runs.
+  app.use(inspectorGuard(db));
   app.get('/', (_req, res) => res.redirect(303, res.locals.session ? res.locals.u('/home') : '/about'));
   app.get('/about', (_req, res) => res.render('about', { title: 'Giới thiệu', toolUrl: `${config.publicUrl}${LTI_MOUNT}/` }));
   const roster = createRosterService(db, lti.provider, { log });

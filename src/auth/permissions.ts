@@ -52,7 +52,16 @@ export async function loadPermissions(db: Kysely<DB>, schoolId: number): Promise
   return out;
 }
 
+/**
+ * An inspector's rights are fixed by the designation, not by the school's rules (the school must not
+ * widen or narrow an inspection): reading the print archive. Printing itself is a write and is
+ * refused to inspectors before any route runs (src/auth/inspector.ts); every other action is theirs
+ * to read only through the pages the inspector guard lets through.
+ */
+export const INSPECTOR_ACTIONS: readonly Action[] = ['print.books'];
+
 export function allowed(perms: Permissions, roles: readonly Role[], action: Action): boolean {
+  if (roles.includes('inspector')) return INSPECTOR_ACTIONS.includes(action);
   return perms[action].some((r) => roles.includes(r));
 }
 

@@ -4,7 +4,7 @@
  * (shared/docs/moodle-lti-behaviour.md §4). So the principal is recognised by the LTI
  * Administrator roles or by the school's own list; the homeroom teacher by the class record.
  */
-export type Role = 'student' | 'subject_teacher' | 'homeroom_teacher' | 'vice_principal' | 'principal' | 'school_admin';
+export type Role = 'student' | 'subject_teacher' | 'homeroom_teacher' | 'vice_principal' | 'principal' | 'school_admin' | 'inspector';
 
 export const ROLE_LABEL_VI: Record<Role, string> = {
   student: 'Học sinh',
@@ -13,7 +13,11 @@ export const ROLE_LABEL_VI: Record<Role, string> = {
   vice_principal: 'Phó hiệu trưởng',
   principal: 'Hiệu trưởng',
   school_admin: 'Quản trị nhà trường',
+  inspector: 'Thanh tra (chỉ xem)',
 };
+
+/** What the school admin can designate on the staff page (by person code or LMS user id). */
+export type Designation = 'principal' | 'vice_principal' | 'school_admin' | 'inspector';
 
 const LIS = 'http://purl.imsglobal.org/vocab/lis/v2/';
 
@@ -30,11 +34,16 @@ function hasRole(ltiRoles: readonly string[], ...names: string[]): boolean {
 export interface RoleInputs {
   ltiRoles: readonly string[];
   /** Designations the school admin keeps in Sổ Điểm (by person code or LMS user id). */
-  designations: readonly ('principal' | 'vice_principal' | 'school_admin')[];
+  designations: readonly Designation[];
   isHomeroomTeacher: boolean;
 }
 
 export function mapRoles(input: RoleInputs): Role[] {
+  // An inspector (thanh tra / chuyên viên of the education office) is designated by the school for
+  // a period and is ONLY that: whatever Moodle also says (an account created as Instructor or even
+  // site Administrator), the session must stay read-only, so no other role is added.
+  // The period itself is checked on every request (src/auth/inspector.ts), not only here.
+  if (input.designations.includes('inspector')) return ['inspector'];
   const roles = new Set<Role>();
   const admin = hasRole(input.ltiRoles, 'institution/person#Administrator', 'system/person#Administrator');
   const instructor = hasRole(input.ltiRoles, 'membership#Instructor');
@@ -54,10 +63,27 @@ export function mapRoles(input: RoleInputs): Role[] {
 
 const ORDER: Role[] = ['principal', 'vice_principal', 'school_admin', 'homeroom_teacher', 'subject_teacher', 'student'];
 
+/** Staff of the school (an inspector from the education office is not). */
 export function isStaff(roles: readonly Role[]): boolean {
-  return roles.some((r) => r !== 'student');
+  return roles.some((r) => r !== 'student' && r !== 'inspector');
 }
 
+export function isInspector(roles: readonly Role[]): boolean {
+  return roles.includes('inspector');
+}
+
+/**
+ * Who sees the whole school's records: the board (BGH) — and an inspector, who reads what the board
+ * reads. Callers use this for READ scope (class lists, results, corrections, the audit trail). An
+ * inspector session never reaches a write: `inspectorGuard` refuses every state-changing request
+ * before any route runs (tested route by route). For acts reserved to the board itself (approving,
+ * witnessing) use `isBoardMember`.
+ */
 export function isBoard(roles: readonly Role[]): boolean {
+  return isBoardMember(roles) || isInspector(roles);
+}
+
+/** The school board proper: principal and vice-principals (BGH). */
+export function isBoardMember(roles: readonly Role[]): boolean {
   return roles.includes('principal') || roles.includes('vice_principal');
 }

@@ -9,7 +9,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema';
 import type { Session } from '../auth/session';
 import { allowed, loadPermissions, requirePermission, type Action } from '../auth/permissions';
-import { isBoard } from '../auth/roles';
+import { isBoard, isBoardMember, isInspector } from '../auth/roles';
 import { appendAudit } from '../audit/audit-log';
 import { AppError } from '../shared/errors';
 import { loadClassSubject, loadColumns, loadScores, loadTerms, type ClassSubjectContext, type ColumnRow } from '../gradebook/grid-repository';
@@ -17,7 +17,8 @@ import { averagesFor, cellMaps } from '../gradebook/grid-view-model';
 import { displayCell, parseCell, type CellValue } from '../gradebook/score-input';
 import { authoriseGridWrite, sameSchool } from '../gradebook/access';
 import { CORRECTION_REASONS } from '../gradebook/correction-requests';
-import { availableActions, decide, isExpired, STATE_LABEL_VI, type Actor, type CorrectionAction, type CorrectionState, type Party } from './state-machine';
+import { availableActions, decide, isExpired, OPEN_STATES, STATE_LABEL_VI, type Actor, type CorrectionAction, type CorrectionState, type Party } from './state-machine';
+import { enqueueScorePush } from '../lms-sync/outbox';
 
 type Q = Kysely<DB> | Transaction<DB>;
 
@@ -124,28 +125,64 @@ export async function actorFor(db: Q, session: Session, rec: Pick<CorrectionReco
   const perms = await loadPermissions(db as Kysely<DB>, session.schoolId);
   const parties = new Set<Party>();
   if (session.roles.includes('homeroom_teacher') && rec.ctx.homeroomPersonId === session.personId) parties.add('homeroom');
-  if (isBoard(session.roles)) parties.add('approver');
+  // Deciding is the board's own act: an inspector (who reads what the board reads) is never an approver.
+  if (isBoardMember(session.roles)) parties.add('approver');
   if (rec.requestedBy.id === session.personId) parties.add('requester');
   return { personId: session.personId, parties, permits: (a: Action) => allowed(perms, session.roles, a) };
 }
 
-/** May the session see this request at all? Requester, homeroom of the class, teacher of the subject, board. */
+/**
+ * Issue 8 — a request is made against one version of one cell. It is STALE while still open if the
+ * cell has moved since (another correction applied on it, a re-entry after a deadline was moved) or
+ * no longer holds the old value the request names. A stale request can only be withdrawn or
+ * rejected; confirming, approving and applying refuse it (assertFresh).
+ */
+export function isStaleAgainst(req: { state: CorrectionState; scoreVersion: number | null; oldTenths: number | null; oldRating: string | null }, cur: { version: number; tenths: number | null; rating: string | null } | null | undefined): boolean {
+  if (!OPEN_STATES.includes(req.state)) return false;
+  const version = cur?.version ?? null;
+  if (version !== req.scoreVersion) return true;
+  return (cur?.tenths ?? null) !== req.oldTenths || (cur?.rating ?? null) !== req.oldRating;
+}
+
+/** A cell's value as the lists show it (integer tenths → "7,5"; ratings Đ/CĐ; empty → "(trống)"). */
+export function cellText(tenths: number | null, rating: string | null): string {
+  if (tenths !== null) return tenths % 10 === 0 ? String(tenths / 10) : `${Math.floor(tenths / 10)},${tenths % 10}`;
+  if (rating !== null) return rating === 'D' ? 'Đ' : 'CĐ';
+  return '(trống)';
+}
+
+/** Actions still open on a stale request: only taking it back or turning it down. */
+const STALE_ACTIONS: readonly CorrectionAction[] = ['withdraw', 'reject'];
+
+/** May the session see this request at all? Requester, homeroom of the class, teacher of the subject, board (and an inspector, reading). */
 function canSee(session: Session, rec: CorrectionRecord): boolean {
   return rec.requestedBy.id === session.personId || rec.ctx.homeroomPersonId === session.personId || rec.ctx.teacherPersonId === session.personId || isBoard(session.roles) || session.roles.includes('school_admin');
 }
 
-export async function viewCorrection(db: Kysely<DB>, session: Session, id: number): Promise<{ rec: CorrectionRecord; actions: CorrectionAction[]; canWitness: boolean; impact: Impact }> {
+export interface Staleness {
+  readonly stale: boolean;
+  /** The cell's value now, as shown (what a stale request no longer matches). */
+  readonly currentText: string;
+}
+
+export async function viewCorrection(db: Kysely<DB>, session: Session, id: number): Promise<{ rec: CorrectionRecord; actions: CorrectionAction[]; canWitness: boolean; impact: Impact; staleness: Staleness }> {
   const rec = await loadCorrection(db, session, id);
   if (!canSee(session, rec)) throw correctionErrors.notFound();
   const actor = await actorFor(db, session, rec);
-  const actions = availableActions({ state: rec.state, requestedBy: rec.requestedBy.id }, actor);
+  const cur = await currentCell(db, rec, false);
+  const staleness: Staleness = {
+    stale: isStaleAgainst({ state: rec.state, scoreVersion: rec.scoreVersion, oldTenths: rec.oldValue.tenths, oldRating: rec.oldValue.rating }, cur),
+    currentText: cellText(cur?.tenths ?? null, cur?.rating ?? null),
+  };
+  const open = availableActions({ state: rec.state, requestedBy: rec.requestedBy.id }, actor);
+  const actions = staleness.stale ? open.filter((a) => STALE_ACTIONS.includes(a)) : open;
   const canWitness = rec.state === 'applied' && witnessRole(session, rec) !== null && !rec.witnesses.some((w) => w.personId === session.personId);
   // Once applied, what changed is the record made at that moment, not a preview against today's marks.
   const impact: Impact =
     rec.state === 'applied'
       ? { lines: (rec.links.recomputed as ImpactLine[] | undefined) ?? [], notesVi: ['Các kết quả đã được tính lại khi cập nhật điểm (ghi lại tại thời điểm cập nhật).'] }
       : await impactOf(db, rec.ctx, rec.column.id, rec.enrolmentId, rec.newValue);
-  return { rec, actions, canWitness, impact };
+  return { rec, actions, canWitness, impact, staleness };
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -288,8 +325,7 @@ async function currentCell(trx: Q, rec: CorrectionRecord, lock: boolean) {
 async function assertFresh(trx: Q, rec: CorrectionRecord, lock = false) {
   if (rec.studentLeft) throw correctionErrors.studentLeft();
   const cur = await currentCell(trx, rec, lock);
-  const v = cur?.version ?? null;
-  if (v !== rec.scoreVersion) {
+  if (isStaleAgainst({ state: 'requested', scoreVersion: rec.scoreVersion, oldTenths: rec.oldValue.tenths, oldRating: rec.oldValue.rating }, cur)) {
     throw correctionErrors.stale(cur ? displayCell({ tenths: cur.tenths, rating: cur.rating }, rec.ctx.regime) : '', rec.oldText);
   }
   return cur;
@@ -366,24 +402,13 @@ function optionalModule(spec: string): unknown {
   }
 }
 
-type EnqueueScorePush = (trx: Transaction<DB>, refs: ReadonlyArray<{ columnId: number; enrolmentId: number }>) => Promise<number>;
-
 /**
- * Issue 8 §3 — LMS publication through the AGS outbox (src/lms-sync/outbox.ts, built concurrently):
- * resolved at run time so this module does not depend on it at compile time; queued in the same
- * transaction as the score change.
+ * Issue 8 §3 — LMS publication through the AGS outbox (src/lms-sync/outbox.ts): the corrected score
+ * is queued in the SAME transaction as the score change (after the UPDATE, so the outbox row carries
+ * the new value), and the worker delivers it. A column not published to the LMS queues nothing.
  */
 export async function queueLmsPushHook(trx: Transaction<DB>, rec: CorrectionRecord): Promise<{ status: string; queued?: number }> {
-  let enqueue: EnqueueScorePush | undefined;
-  try {
-    enqueue = (optionalModule('../lms-sync/outbox') as { enqueueScorePush?: EnqueueScorePush } | null)?.enqueueScorePush;
-  } catch {
-    enqueue = undefined;
-  }
-  if (!enqueue) return { status: 'lms_outbox_not_available' };
-  const t = await sql<{ t: string | null }>`SELECT to_regclass('ags_outbox')::text AS t`.execute(trx);
-  if (!t.rows[0]?.t) return { status: 'lms_outbox_not_available' };
-  const queued = await enqueue(trx, [{ columnId: rec.column.id, enrolmentId: rec.enrolmentId }]);
+  const queued = await enqueueScorePush(trx, [{ columnId: rec.column.id, enrolmentId: rec.enrolmentId }]);
   return { status: queued ? 'queued' : 'not_published', queued };
 }
 
@@ -481,6 +506,10 @@ export interface CorrectionListItem {
   readonly newRating: string | null;
   readonly requesterName: string;
   readonly updatedAt: Date;
+  /** Open but the cell has changed since the request (see isStaleAgainst). */
+  readonly stale: boolean;
+  /** The cell's value now. */
+  readonly currentText: string;
 }
 
 function listQuery(db: Kysely<DB>, schoolId: number) {
@@ -493,12 +522,15 @@ function listQuery(db: Kysely<DB>, schoolId: number) {
     .innerJoin('enrolment as e', 'e.id', 'cr.enrolment_id')
     .innerJoin('person as st', 'st.id', 'e.person_id')
     .innerJoin('person as rq', 'rq.id', 'cr.requested_by')
+    .leftJoin('score as sc', (j) => j.onRef('sc.column_id', '=', 'cr.column_id').onRef('sc.enrolment_id', '=', 'cr.enrolment_id'))
     .select(['cr.id', 'cr.state', 'c.name as class_name', 's.name as subject_name', 'ac.label', 'st.display_name as student', 'rq.display_name as requester', 'cr.old_tenths', 'cr.new_tenths', 'cr.old_rating', 'cr.new_rating', 'cr.updated_at', 'cr.requested_by', 'c.homeroom_person_id'])
+    .select(['cr.score_version', 'sc.version as cur_version', 'sc.tenths as cur_tenths', 'sc.rating as cur_rating'])
     .where('cr.school_id', '=', schoolId)
     .orderBy('cr.updated_at', 'desc');
 }
 
-const toItem = (r: { id: number; state: string; class_name: string; subject_name: string; label: string; student: string; requester: string; old_tenths: number | null; new_tenths: number | null; old_rating: string | null; new_rating: string | null; updated_at: Date }): CorrectionListItem => ({
+type ListRow = { id: number; state: string; class_name: string; subject_name: string; label: string; student: string; requester: string; old_tenths: number | null; new_tenths: number | null; old_rating: string | null; new_rating: string | null; updated_at: Date; score_version: number | null; cur_version: number | null; cur_tenths: number | null; cur_rating: string | null };
+const toItem = (r: ListRow): CorrectionListItem => ({
   id: Number(r.id),
   state: r.state as CorrectionState,
   stateVi: STATE_LABEL_VI[r.state as CorrectionState] ?? r.state,
@@ -512,14 +544,23 @@ const toItem = (r: { id: number; state: string; class_name: string; subject_name
   newRating: r.new_rating,
   requesterName: r.requester,
   updatedAt: r.updated_at,
+  stale: isStaleAgainst(
+    { state: r.state as CorrectionState, scoreVersion: r.score_version, oldTenths: r.old_tenths, oldRating: r.old_rating },
+    r.cur_version === null ? null : { version: r.cur_version, tenths: r.cur_tenths, rating: r.cur_rating },
+  ),
+  currentText: cellText(r.cur_tenths, r.cur_rating),
 });
 
 /**
  * What waits for the session: the homeroom teacher's requests to confirm (their class), the
  * approver's requests to decide/apply, and the requester's own (with outcomes).
  */
-export async function listForHome(db: Kysely<DB>, session: Session, now = new Date()): Promise<{ toConfirm: CorrectionListItem[]; toDecide: CorrectionListItem[]; mine: CorrectionListItem[] }> {
-  // Expiry happens when somebody looks (no scheduler needed): a stale request never shows as pending.
+export async function listForHome(db: Kysely<DB>, session: Session, now = new Date()): Promise<{ toConfirm: CorrectionListItem[]; toDecide: CorrectionListItem[]; mine: CorrectionListItem[]; open: CorrectionListItem[] }> {
+  // An inspector reads the school's open requests and never causes a write, not even an expiry.
+  if (isInspector(session.roles)) {
+    return { toConfirm: [], toDecide: [], mine: [], open: (await listQuery(db, session.schoolId).where('cr.state', 'in', [...OPEN_STATES]).limit(500).execute()).map(toItem) };
+  }
+  // Expiry happens when somebody looks (no scheduler needed): an expired request never shows as pending.
   await expireStale(db, session.schoolId, now);
   const perms = await loadPermissions(db, session.schoolId);
   const toConfirm =
@@ -527,11 +568,11 @@ export async function listForHome(db: Kysely<DB>, session: Session, now = new Da
       ? (await listQuery(db, session.schoolId).where('cr.state', '=', 'requested').where('c.homeroom_person_id', '=', session.personId).where('cr.requested_by', '!=', session.personId).execute()).map(toItem)
       : [];
   const toDecide =
-    isBoard(session.roles) && allowed(perms, session.roles, 'correction.approve')
+    isBoardMember(session.roles) && allowed(perms, session.roles, 'correction.approve')
       ? (await listQuery(db, session.schoolId).where('cr.state', 'in', ['confirmed', 'approved']).where('cr.requested_by', '!=', session.personId).execute()).map(toItem)
       : [];
   const mine = (await listQuery(db, session.schoolId).where('cr.requested_by', '=', session.personId).limit(20).execute()).map(toItem);
-  return { toConfirm, toDecide, mine };
+  return { toConfirm, toDecide, mine, open: [] };
 }
 
 export async function listAll(db: Kysely<DB>, session: Session): Promise<CorrectionListItem[]> {

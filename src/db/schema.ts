@@ -68,10 +68,14 @@ export interface PersonTable {
 export interface StaffDesignationTable {
   id: Generated<number>;
   school_id: number;
-  role: 'principal' | 'vice_principal' | 'school_admin';
+  role: 'principal' | 'vice_principal' | 'school_admin' | 'inspector';
   person_code: string | null;
   lms_user_id: string | null;
   created_at: Generated<Date>;
+  /** Migration 0015: an inspector's period (dates, inclusive) and the decision that sends them. */
+  valid_from: ColumnType<string | null, string | null | undefined, string | null>;
+  valid_until: ColumnType<string | null, string | null | undefined, string | null>;
+  note: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface CourseLinkTable {

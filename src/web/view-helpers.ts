@@ -21,6 +21,11 @@ export function viewHelpers(req: Request, res: Response, next: NextFunction): vo
 
 export function navFor(roles: readonly Role[], current: string): NavItem[] {
   const items: NavItem[] = [{ href: '/home', label: 'Trang chính' }];
+  // Issue 8: an inspector reads the inspection pages only (src/auth/inspector.ts refuses the rest).
+  if (roles.includes('inspector')) {
+    items.push({ href: '/audit', label: 'Nhật ký' }, { href: '/corrections', label: 'Sửa điểm' }, { href: '/results', label: 'Kết quả học tập' }, { href: '/print', label: 'Sổ đã in' });
+    return items.map((i) => ({ ...i, on: current === i.href || current.startsWith(`${i.href}/`) }));
+  }
   if (roles.some((r) => r !== 'student' && r !== 'school_admin')) items.push({ href: '/grid', label: 'Sổ điểm' });
   if (roles.includes('student')) items.push({ href: '/student/averages', label: 'Điểm của em' });
   if (roles.includes('principal') || roles.includes('school_admin')) {

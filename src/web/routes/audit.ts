@@ -12,6 +12,7 @@ import { loadMe } from '../me';
 import { navFor } from '../view-helpers';
 import { AppError } from '../../shared/errors';
 import { requirePermission } from '../../auth/permissions';
+import { isInspector } from '../../auth/roles';
 import { verifyChain, describeBreakVi } from '../../audit/verify';
 import { assertCanReadTrail, loadTrail, trailFilterOptions, ACTION_VI, type TrailFilter } from '../../corrections/audit-trail';
 import { fmtVi } from './corrections';
@@ -49,7 +50,8 @@ export function auditRoutes(db: Kysely<DB>): Router {
   r.get('/audit.csv', requireSession, h(async (req, res) => {
     const s = res.locals.session!;
     assertCanReadTrail(s);
-    await requirePermission(db, s, 'export.data');
+    // The inspector's download is part of the inspection, whatever the school's export rule says.
+    if (!isInspector(s.roles)) await requirePermission(db, s, 'export.data');
     const rows = await loadTrail(db, s, parseFilter(req.query));
     res.setHeader('Content-Type', 'text/csv; charset=utf-8');
     res.setHeader('Content-Disposition', 'attachment; filename="nhat-ky-thay-doi.csv"');
@@ -63,8 +65,8 @@ export function auditRoutes(db: Kysely<DB>): Router {
 
   r.get('/audit/verify', requireSession, h(async (req, res) => {
     const s = res.locals.session!;
-    if (!s.roles.includes('principal') && !s.roles.includes('school_admin')) {
-      throw new AppError('AUDIT_NOT_PERMITTED', 'forbidden', 'Chỉ hiệu trưởng hoặc quản trị hệ thống được kiểm tra chuỗi nhật ký.', 'Only the principal may verify the chain.');
+    if (!s.roles.includes('principal') && !s.roles.includes('school_admin') && !isInspector(s.roles)) {
+      throw new AppError('AUDIT_NOT_PERMITTED', 'forbidden', 'Chỉ hiệu trưởng, quản trị hệ thống hoặc thanh tra được kiểm tra chuỗi nhật ký.', 'Only the principal, the admin or an inspector may verify the chain.');
     }
     const report = await verifyChain(db, s.schoolId);
     const breakVi = report.firstBreak ? describeBreakVi(report.firstBreak) : null;

@@ -20,6 +20,7 @@ import { PRINT_VIEWS_DIR, countPdfPages } from '../../print/render-pdf';
 import { sha256Hex } from '../../print/print-service';
 import { appendAudit } from '../../audit/audit-log';
 import { allowed, loadPermissions } from '../../auth/permissions';
+import { isInspector } from '../../auth/roles';
 import { addEvidence, previewCorrection, loadExpiryDays, setExpiryDays, listAll, listForHome, loadEvidence, transition, viewCorrection, witness, EVIDENCE_MAX_BYTES, type CorrectionRecord } from '../../corrections/correction-service';
 import { TRANSITIONS, STATE_LABEL_VI, type CorrectionAction } from '../../corrections/state-machine';
 
@@ -63,7 +64,7 @@ export function correctionRoutes(db: Kysely<DB>, pool: ChromiumPool | null): Rou
       return;
     }
     const canConfigure = allowed(await loadPermissions(db, s.schoolId), s.roles, 'school.configure');
-    res.render('corrections/index', { title: 'Đề nghị sửa điểm', me: await loadMe(db, s), nav: navFor(s.roles, '/corrections'), ...home, all, fmtVi, canConfigure, expiryDays: await loadExpiryDays(db, s.schoolId) });
+    res.render('corrections/index', { title: 'Đề nghị sửa điểm', me: await loadMe(db, s), nav: navFor(s.roles, '/corrections'), ...home, all, fmtVi, canConfigure, expiryDays: await loadExpiryDays(db, s.schoolId), inspector: isInspector(s.roles) });
   }));
 
   // The school's rule: open requests nobody acts on expire after N days (empty: never).
@@ -88,7 +89,7 @@ export function correctionRoutes(db: Kysely<DB>, pool: ChromiumPool | null): Rou
     const s = res.locals.session!;
     const v = await viewCorrection(db, s, parse(id, req.params.id));
     if (wantsJson(req)) {
-      res.json({ id: v.rec.id, state: v.rec.state, stateVi: v.rec.stateVi, oldText: v.rec.oldText, newText: v.rec.newText, actions: v.actions, canWitness: v.canWitness, impact: v.impact, links: v.rec.links, history: v.rec.history, witnesses: v.rec.witnesses, evidence: v.rec.evidence });
+      res.json({ id: v.rec.id, state: v.rec.state, stateVi: v.rec.stateVi, oldText: v.rec.oldText, newText: v.rec.newText, stale: v.staleness.stale, currentText: v.staleness.currentText, actions: v.actions, canWitness: v.canWitness, impact: v.impact, links: v.rec.links, history: v.rec.history, witnesses: v.rec.witnesses, evidence: v.rec.evidence });
       return;
     }
     res.render('corrections/show', { title: `Đề nghị sửa điểm số ${v.rec.id}`, me: await loadMe(db, s), nav: navFor(s.roles, '/corrections'), ...v, fmtVi, ACTION_LABEL, STATE_LABEL_VI, ROLE_VI });
@@ -147,6 +148,17 @@ export function correctionRoutes(db: Kysely<DB>, pool: ChromiumPool | null): Rou
     const s = res.locals.session!;
     const v = await viewCorrection(db, s, parse(id, req.params.id));
     if (v.rec.state !== 'applied') throw minutesNotReady();
+    const prior = (v.rec.links as { minutesArchiveId?: number }).minutesArchiveId;
+    if (prior) {
+      // Archived once: everyone (an inspector too) gets the very bytes that were hashed and archived.
+      const a = await db.selectFrom('print_archive').select(['pdf', 'sha256']).where('id', '=', prior).where('school_id', '=', s.schoolId).executeTakeFirst();
+      if (a) {
+        res.type('application/pdf').setHeader('Content-Disposition', `inline; filename="bien-ban-sua-diem-${v.rec.id}.pdf"`);
+        res.setHeader('X-Content-SHA256', a.sha256);
+        res.send(a.pdf);
+        return;
+      }
+    }
     if (!pool) throw new AppError('PRINT_UNAVAILABLE', 'unavailable', 'Máy in PDF chưa sẵn sàng.', 'PDF printing unavailable.');
     const model = minutesModel(v.rec, await schoolNameOf(db, s.schoolId));
     const html = await ejs.renderFile(path.join(PRINT_VIEWS_DIR, 'correction-minutes.ejs'), model);
@@ -156,10 +168,10 @@ export function correctionRoutes(db: Kysely<DB>, pool: ChromiumPool | null): Rou
       await page.setContent(html, { waitUntil: 'load' });
       return Buffer.from(await page.pdf({ format: 'A4', printBackground: true, tagged: false, timeout: 0 }));
     });
-    // Archived once per correction (the data of an applied correction no longer changes).
+    // Archived once per correction (the data of an applied correction no longer changes) — by the
+    // school's own staff: an inspector's read never writes, so they get the PDF without archiving it.
     const period = new Date(v.rec.appliedBy!.at.getTime() + 7 * 3_600_000).toISOString().slice(0, 7);
-    const prior = (v.rec.links as { minutesArchiveId?: number }).minutesArchiveId;
-    if (!prior) {
+    if (!isInspector(s.roles)) {
       await db.transaction().execute(async (trx) => {
         const last = await trx.selectFrom('print_archive').select(sql<number>`coalesce(max(version), 0)`.as('v')).where('school_id', '=', s.schoolId).where('kind', '=', 'correction_minutes').where('class_id', '=', v.rec.ctx.classId).where('class_subject_id', '=', v.rec.ctx.id).where('period', '=', period).executeTakeFirstOrThrow();
         const a = await trx

@@ -4,7 +4,8 @@ import type { DB } from '../../db/schema';
 import { requireSession } from '../session-middleware';
 import { loadMe } from '../me';
 import { navFor } from '../view-helpers';
-import { isStaff } from '../../auth/roles';
+import { isInspector, isStaff } from '../../auth/roles';
+import { activeInspection } from '../../auth/inspector';
 import { isLinked, loadCourseLink } from '../../courses/course-setup';
 import { rememberStaffLaunch } from '../../roster/roster-sync';
 import type { RosterService } from '../../roster/roster-service';
@@ -20,6 +21,12 @@ export function homeRoutes(db: Kysely<DB>, hooks: HomeHooks = {}): Router {
   r.get('/home', requireSession, async (_req, res, next) => {
     try {
       const s = res.locals.session!;
+      // Issue 8: an inspector's home is read-only — no staff memory, no course set-up, no roster sync.
+      if (isInspector(s.roles)) {
+        const inspection = await activeInspection(db, s);
+        const pending = await listForHome(db, s);
+        return res.render('home', { title: 'Trang chính', me: await loadMe(db, s), nav: navFor(s.roles, '/home'), roles: s.roles, course: undefined, homeroomClasses: [], teaching: [], showRoster: false, corrections: null, inspection, inspectionOpen: pending.open });
+      }
       // Moodle's NRPS lists non-editing teachers as Learner: remember who launched as staff.
       await rememberStaffLaunch(db, s.personId, s.ltiRoles);
       let courseLinked = false;
