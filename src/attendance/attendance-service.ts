@@ -3,16 +3,19 @@
  * running count against the 45-buổi limit as the rules engine counts it (countAbsences with the school's
  * A-22-ABS choice), and the one write path (a batch of marks: all valid or nothing written, audited).
  */
-import { sql, type Kysely } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { DB } from '../db/schema';
 import type { Session } from '../auth/session';
-import { appendAudit } from '../audit/audit-log';
-import { countAbsences, MAX_ABSENCES, type AbsenceRecord } from '../rules';
+import { appendAudit, type AuditEntry } from '../audit/audit-log';
+import { retryTransaction } from '../db/retry';
+import { countAbsences, MAX_ABSENCES } from '../rules';
+import { absenceRecordsByPlan, kindOf, planSessions, type WeekPlan } from '../rules/attendance-plan';
 import { authoriseClassView, classFor, type ClassContext } from '../results/class-context';
 import { requirePermission } from '../auth/permissions';
 import { classErrors } from '../results/errors';
 import { err } from '../results/errors';
-import { daysOfMonth, enrolledOn, isSchoolDay, monthsBetween, termOf } from './school-days';
+import { daysOfMonth, enrolledOn, isSchoolDay, monthsBetween, sessionsOfDay, termOf, vnToday, weekdayOf } from './school-days';
+import { holidaysBetween, planForClass } from './calendar-service';
 
 export type SessionCode = 'sang' | 'chieu';
 export type Mark = 'P' | 'K';
@@ -21,9 +24,11 @@ export const WARN_AT = 35;
 
 export interface AttendanceRow { enrolmentId: number; day: string; session: SessionCode; mark: Mark; main: boolean }
 
-export async function loadHolidays(db: Kysely<DB>, schoolId: number): Promise<Set<string>> {
-  const rows = await db.selectFrom('school_holiday').select(sql<string>`to_char(day, 'YYYY-MM-DD')`.as('d')).where('school_id', '=', schoolId).execute();
-  return new Set(rows.map((r) => r.d));
+/** The school's days off within the class's terms, day → label. */
+export async function loadHolidays(db: Kysely<DB> | Transaction<DB>, c: ClassContext): Promise<Map<string, string>> {
+  const start = c.terms[0]?.start ?? '2000-01-01';
+  const end = c.terms[c.terms.length - 1]?.end ?? start;
+  return holidaysBetween(db, c.schoolId, start, end);
 }
 
 export async function loadAttendance(db: Kysely<DB>, enrolmentIds: readonly number[]): Promise<AttendanceRow[]> {
@@ -36,29 +41,36 @@ export async function loadAttendance(db: Kysely<DB>, enrolmentIds: readonly numb
   return rows.map((r) => ({ enrolmentId: Number(r.enrolment_id), day: r.d, session: r.session, mark: r.mark, main: r.main }));
 }
 
-/** One student's absence records for the rules engine: one record per day with the sessions missed. */
-export function absenceRecords(rows: readonly AttendanceRow[]): AbsenceRecord[] {
-  const byDay = new Map<string, { sessions: number; main: boolean }>();
-  for (const r of rows) {
-    const d = byDay.get(r.day) ?? { sessions: 0, main: false };
-    d.sessions += 1;
-    d.main = d.main || r.main;
-    byDay.set(r.day, d);
-  }
-  return [...byDay].map(([date, d]) => ({ date, sessions: d.sessions, main: d.main }));
-}
-
 export interface Totals { P: number; K: number; counted: number }
 
-export function totalsOf(c: ClassContext, rows: readonly AttendanceRow[]): Totals {
-  return { P: rows.filter((r) => r.mark === 'P').length, K: rows.filter((r) => r.mark === 'K').length, counted: countAbsences(c.regime, absenceRecords(rows), c.options) };
+/**
+ * P and K marks, and the absences counted against the 45-buổi limit: the class's week plan says which
+ * sessions are main (A-22-ABS = main-sessions-only), the rules engine counts (src/rules).
+ */
+export function totalsOf(c: ClassContext, plan: WeekPlan, rows: readonly AttendanceRow[]): Totals {
+  const records = absenceRecordsByPlan(plan, rows.map((r) => ({ date: r.day, session: r.session })));
+  return { P: rows.filter((r) => r.mark === 'P').length, K: rows.filter((r) => r.mark === 'K').length, counted: countAbsences(c.regime, records, c.options) };
 }
 
 /** Counted absences per enrolment for the whole year (what decides promotion). */
 export async function yearAbsences(db: Kysely<DB>, c: ClassContext): Promise<Map<number, number>> {
-  const rows = await loadAttendance(db, c.students.map((s) => s.enrolmentId));
+  const [rows, plan] = await Promise.all([loadAttendance(db, c.students.map((s) => s.enrolmentId)), planForClass(db, c)]);
   const out = new Map<number, number>();
-  for (const s of c.students) out.set(s.enrolmentId, totalsOf(c, rows.filter((r) => r.enrolmentId === s.enrolmentId)).counted);
+  for (const s of c.students) out.set(s.enrolmentId, totalsOf(c, plan, rows.filter((r) => r.enrolmentId === s.enrolmentId)).counted);
+  return out;
+}
+
+/** Which sessions of which days of a month the roll-call of a class was taken, 'YYYY-MM-DD' → sessions. */
+export async function loadTaken(db: Kysely<DB> | Transaction<DB>, classId: number, from: string, to: string): Promise<Map<string, SessionCode[]>> {
+  const rows = await db
+    .selectFrom('roll_call_taken')
+    .select([sql<string>`to_char(day, 'YYYY-MM-DD')`.as('d'), 'session'])
+    .where('class_id', '=', classId)
+    .where('day', '>=', from)
+    .where('day', '<=', to)
+    .execute();
+  const out = new Map<string, SessionCode[]>();
+  for (const r of rows) out.set(r.d, [...(out.get(r.d) ?? []), r.session]);
   return out;
 }
 
@@ -71,7 +83,23 @@ export interface MonthSheet {
   readonly months: readonly string[];
   readonly sessions: readonly SessionCode[];
   readonly countingVi: string;
-  readonly days: ReadonlyArray<{ day: string; dow: number; school: boolean }>;
+  readonly days: ReadonlyArray<{
+    day: string;
+    dow: number;
+    school: boolean;
+    /** The day off's name (Tết, Quốc khánh…) when the school calendar lists it. */
+    holiday: string | null;
+    /** Sessions held that day (none on a non-school day), and those whose roll-call was taken. */
+    held: readonly SessionCode[];
+    taken: readonly SessionCode[];
+    /** A school day up to today (Vietnam) whose roll-call is not complete: shown highlighted. */
+    missing: boolean;
+    /** Main (chính khoá) or extra (học thêm) per session held. */
+    kinds: Partial<Record<SessionCode, 'main' | 'extra'>>;
+  }>;
+  /** School days of the month up to today, and how many of them have every session's roll-call taken. */
+  readonly completeness: { due: number; taken: number };
+  readonly today: string;
   readonly canWrite: boolean;
   readonly limit: number;
   readonly warnAt: number;
@@ -109,7 +137,7 @@ async function mayTakeRollCall(db: Kysely<DB>, session: Session, c: ClassContext
   return c.subjectTeacherRollCall && session.roles.includes('subject_teacher') && (await teachesIn(db, session, c.classId));
 }
 
-export async function loadMonthSheet(db: Kysely<DB>, session: Session, classId: number, month: string | undefined): Promise<MonthSheet> {
+export async function loadMonthSheet(db: Kysely<DB>, session: Session, classId: number, month: string | undefined, now: Date = new Date()): Promise<MonthSheet> {
   const c = await classFor(db, session, classId);
   const writer = await mayTakeRollCall(db, session, c);
   if (!writer) authoriseClassView(session, c);
@@ -117,9 +145,24 @@ export async function loadMonthSheet(db: Kysely<DB>, session: Session, classId: 
   const yearEnd = c.terms[c.terms.length - 1]?.end ?? yearStart;
   const months = monthsBetween(yearStart, yearEnd);
   const m = month && months.includes(month) ? month : months[0]!;
-  const holidays = await loadHolidays(db, c.schoolId);
-  const rows = await loadAttendance(db, c.students.map((s) => s.enrolmentId));
+  const monthDays = daysOfMonth(m);
+  const [holidays, plan, rows, taken] = await Promise.all([
+    loadHolidays(db, c),
+    planForClass(db, c),
+    loadAttendance(db, c.students.map((s) => s.enrolmentId)),
+    loadTaken(db, c.classId, monthDays[0]!, monthDays[monthDays.length - 1]!),
+  ]);
+  const today = vnToday(now);
   const inTerm = (code: 'HK1' | 'HK2') => (r: AttendanceRow) => termOf(r.day, c.terms)?.code === code;
+  const days = monthDays.map((d) => {
+    const held = sessionsOfDay(d, c.terms, plan, holidays);
+    const done = (taken.get(d) ?? []).filter((x) => held.includes(x));
+    const kinds: Partial<Record<SessionCode, 'main' | 'extra'>> = {};
+    for (const x of held) kinds[x] = kindOf(plan, weekdayOf(d), x)!;
+    return { day: d, dow: weekdayOf(d), school: held.length > 0, holiday: holidays.get(d) ?? null, held, taken: done, missing: held.length > 0 && d <= today && done.length < held.length, kinds };
+  });
+  const due = days.filter((d) => d.school && d.day <= today);
+  const twoSessions = planSessions(plan).length > 1;
   return {
     classId: c.classId,
     className: c.className,
@@ -127,17 +170,19 @@ export async function loadMonthSheet(db: Kysely<DB>, session: Session, classId: 
     regime: c.regime,
     month: m,
     months,
-    sessions: c.twoSessions ? ['sang', 'chieu'] : ['sang'],
-    countingVi: !c.twoSessions
+    sessions: planSessions(plan),
+    countingVi: !twoSessions
       ? 'Trường học 1 buổi/ngày: mỗi buổi nghỉ (có phép hay không phép) tính là 1 buổi.'
       : c.regime === 'TT22' ? COUNTING_VI[c.options['A-22-ABS']]! : 'TT58: mỗi buổi nghỉ (có phép hay không phép) tính là 1 buổi.',
-    days: daysOfMonth(m).map((d) => ({ day: d, dow: new Date(`${d}T00:00:00Z`).getUTCDay(), school: isSchoolDay(d, c.terms, c.weekdays, holidays) })),
+    days,
+    completeness: { due: due.length, taken: due.filter((d) => !d.missing).length },
+    today,
     canWrite: writer,
     limit: MAX_ABSENCES,
     warnAt: WARN_AT,
     rows: c.students.map((s) => {
       const mine = rows.filter((r) => r.enrolmentId === s.enrolmentId);
-      const year = totalsOf(c, mine);
+      const year = totalsOf(c, plan, mine);
       const marks: Record<string, Mark> = {};
       for (const r of mine) if (r.day.startsWith(m)) marks[`${r.day}|${r.session}`] = r.mark;
       const warningVi = year.counted > MAX_ABSENCES
@@ -149,9 +194,9 @@ export async function loadMonthSheet(db: Kysely<DB>, session: Session, classId: 
         joinedOn: s.joinedOn,
         leftOn: s.leftOn,
         marks,
-        month: totalsOf(c, mine.filter((r) => r.day.startsWith(m))),
-        HK1: totalsOf(c, mine.filter(inTerm('HK1'))),
-        HK2: totalsOf(c, mine.filter(inTerm('HK2'))),
+        month: totalsOf(c, plan, mine.filter((r) => r.day.startsWith(m))),
+        HK1: totalsOf(c, plan, mine.filter(inTerm('HK1'))),
+        HK2: totalsOf(c, plan, mine.filter(inTerm('HK2'))),
         year,
         warningVi,
       };
@@ -161,46 +206,117 @@ export async function loadMonthSheet(db: Kysely<DB>, session: Session, classId: 
 
 export interface MarkChange { enrolmentId: number; day: string; session: SessionCode; mark: Mark | '' }
 
+const actorRole = (session: Session, c: ClassContext) => (c.homeroomPersonId === session.personId ? 'homeroom_teacher' : 'subject_teacher');
+
+/**
+ * Records that the roll-call of (day, session) pairs was taken, inside the caller's transaction; returns the
+ * audit entries for the pairs newly taken (the caller appends them last). Days after today are not marked:
+ * a P entered ahead for an announced absence does not mean that day's roll-call was taken.
+ */
+async function markTaken(trx: Transaction<DB>, session: Session, c: ClassContext, pairs: ReadonlyArray<{ day: string; session: SessionCode }>, today: string, source: AuditEntry['source']): Promise<AuditEntry[]> {
+  const byDay = new Map<string, Set<SessionCode>>();
+  for (const p of pairs) if (p.day <= today) byDay.set(p.day, (byDay.get(p.day) ?? new Set()).add(p.session));
+  const audits: AuditEntry[] = [];
+  for (const [day, set] of [...byDay].sort((a, b) => a[0].localeCompare(b[0]))) {
+    const added = await trx
+      .insertInto('roll_call_taken')
+      .values([...set].map((x) => ({ class_id: c.classId, day, session: x, taken_by: session.personId })))
+      .onConflict((oc) => oc.columns(['class_id', 'day', 'session']).doNothing())
+      .returning('session')
+      .execute();
+    if (added.length) {
+      audits.push({ schoolId: c.schoolId, actor: { personId: session.personId, role: actorRole(session, c) }, action: 'attendance.taken', entity: 'roll_call', entityId: `${c.classId}/${day}`, oldValue: null, newValue: { sessions: added.map((a) => a.session).sort() }, source });
+    }
+  }
+  return audits;
+}
+
 /**
  * Saves a batch of marks. Every change is checked first (school day, student in the class that day,
- * session offered); one bad change refuses the whole batch, so nothing is half-written.
+ * session held that day); one bad change refuses the whole batch, so nothing is half-written. Saving marks
+ * a day/session's roll-call as taken (clearing a mark too: the teacher looked at that session).
  */
-export async function saveMarks(db: Kysely<DB>, session: Session, classId: number, changes: readonly MarkChange[]): Promise<{ saved: number }> {
+export async function saveMarks(db: Kysely<DB>, session: Session, classId: number, changes: readonly MarkChange[], now: Date = new Date()): Promise<{ saved: number }> {
   const c = await classFor(db, session, classId);
   await requirePermission(db, session, 'attendance.enter');
   if (!(await mayTakeRollCall(db, session, c))) throw classErrors.notHomeroom();
-  const holidays = await loadHolidays(db, c.schoolId);
+  const [holidays, plan] = await Promise.all([loadHolidays(db, c), planForClass(db, c)]);
   const students = new Map(c.students.map((s) => [s.enrolmentId, s]));
   const problems: string[] = [];
+  let code = '';
+  const problem = (k: string, text: string) => {
+    problems.push(text);
+    // The first kind of problem names the error (a batch mixing kinds is rare: the sheet sends one cell).
+    code ||= k;
+  };
   for (const ch of changes) {
     const st = students.get(ch.enrolmentId);
-    if (!st) { problems.push(`Học sinh (mã ghi danh ${ch.enrolmentId}) không thuộc lớp ${c.className}.`); continue; }
-    if (!isSchoolDay(ch.day, c.terms, c.weekdays, holidays)) problems.push(`Ngày ${ch.day} không phải ngày học của trường.`);
-    else if (!enrolledOn(ch.day, st.joinedOn, st.leftOn)) problems.push(`${st.displayName} không học ở lớp vào ngày ${ch.day}${st.leftOn ? ` (đã chuyển đi từ ${st.leftOn})` : ''}.`);
-    if (ch.session === 'chieu' && !c.twoSessions) problems.push(`Trường không học buổi chiều (ngày ${ch.day}).`);
+    if (!st) { problem('ATTENDANCE_NOT_ENROLLED', `Học sinh (mã ghi danh ${ch.enrolmentId}) không thuộc lớp ${c.className}.`); continue; }
+    if (!isSchoolDay(ch.day, c.terms, plan, holidays)) {
+      const off = holidays.get(ch.day);
+      problem('ATTENDANCE_NOT_SCHOOL_DAY', `Ngày ${ch.day} không phải ngày học của trường${off ? ` (nghỉ: ${off})` : ''}.`);
+    } else if (!enrolledOn(ch.day, st.joinedOn, st.leftOn)) problem('ATTENDANCE_NOT_ENROLLED', `${st.displayName} không học ở lớp vào ngày ${ch.day}${st.leftOn ? ` (đã chuyển đi từ ${st.leftOn})` : ''}.`);
+    else if (!sessionsOfDay(ch.day, c.terms, plan, holidays).includes(ch.session)) problem('ATTENDANCE_BAD_SESSION', `Lớp không học buổi ${ch.session === 'sang' ? 'sáng' : 'chiều'} ngày ${ch.day}.`);
   }
   if (problems.length) {
-    const code = problems.some((p) => p.includes('không phải ngày học')) ? 'ATTENDANCE_NOT_SCHOOL_DAY' : problems.some((p) => p.includes('không học ở lớp') || p.includes('không thuộc lớp')) ? 'ATTENDANCE_NOT_ENROLLED' : 'ATTENDANCE_BAD_SESSION';
+    // Keep the historical precedence: a non-school day names the error over the other kinds.
+    if (problems.some((p) => p.includes('không phải ngày học'))) code = 'ATTENDANCE_NOT_SCHOOL_DAY';
     throw err(code, 'bad_request', `Không lưu điểm danh: ${problems.join(' ')}`, 'Roll-call not saved: invalid day, session or student.', { problems });
   }
-  await db.transaction().execute(async (trx) => {
-    for (const ch of changes) {
-      const old = await trx.selectFrom('attendance').select(['id', 'mark']).where('enrolment_id', '=', ch.enrolmentId).where('day', '=', ch.day).where('session', '=', ch.session).forUpdate().executeTakeFirst();
-      if ((old?.mark ?? '') === ch.mark) continue;
-      if (ch.mark === '') await trx.deleteFrom('attendance').where('id', '=', old!.id).execute();
-      else if (old) await trx.updateTable('attendance').set({ mark: ch.mark, version: sql`version + 1`, updated_by: session.personId, updated_at: new Date() }).where('id', '=', old.id).execute();
-      else await trx.insertInto('attendance').values({ enrolment_id: ch.enrolmentId, day: ch.day, session: ch.session, mark: ch.mark, updated_by: session.personId }).execute();
-      await appendAudit(trx, {
-        schoolId: c.schoolId,
-        actor: { personId: session.personId, role: c.homeroomPersonId === session.personId ? 'homeroom_teacher' : 'subject_teacher' },
-        action: 'attendance.mark',
-        entity: 'attendance',
-        entityId: `${ch.enrolmentId}/${ch.day}/${ch.session}`,
-        oldValue: old ? { mark: old.mark } : null,
-        newValue: ch.mark ? { mark: ch.mark } : null,
-        source: 'grid',
-      });
-    }
-  });
+  const today = vnToday(now);
+  await retryTransaction(() =>
+    db.transaction().execute(async (trx) => {
+      const audits: AuditEntry[] = [];
+      for (const ch of changes) {
+        const old = await trx.selectFrom('attendance').select(['id', 'mark']).where('enrolment_id', '=', ch.enrolmentId).where('day', '=', ch.day).where('session', '=', ch.session).forUpdate().executeTakeFirst();
+        if ((old?.mark ?? '') === ch.mark) continue;
+        const main = kindOf(plan, weekdayOf(ch.day), ch.session) !== 'extra';
+        if (ch.mark === '') await trx.deleteFrom('attendance').where('id', '=', old!.id).execute();
+        else if (old) await trx.updateTable('attendance').set({ mark: ch.mark, main, version: sql`version + 1`, updated_by: session.personId, updated_at: new Date() }).where('id', '=', old.id).execute();
+        else await trx.insertInto('attendance').values({ enrolment_id: ch.enrolmentId, day: ch.day, session: ch.session, mark: ch.mark, main, updated_by: session.personId }).execute();
+        audits.push({
+          schoolId: c.schoolId,
+          actor: { personId: session.personId, role: actorRole(session, c) },
+          action: 'attendance.mark',
+          entity: 'attendance',
+          entityId: `${ch.enrolmentId}/${ch.day}/${ch.session}`,
+          oldValue: old ? { mark: old.mark } : null,
+          newValue: ch.mark ? { mark: ch.mark } : null,
+          source: 'grid',
+        });
+      }
+      audits.push(...(await markTaken(trx, session, c, changes, today, 'grid')));
+      // Audit records last: the school's chain head is the contended row (see src/db/retry.ts).
+      for (const a of audits) await appendAudit(trx, a);
+    }),
+  );
   return { saved: changes.length };
+}
+
+/**
+ * "Đã điểm danh, không vắng": the homeroom teacher confirms the roll-call of a whole school day was taken
+ * (every session held that day). Absences already recorded that day stay as they are. Not for a day after
+ * today nor a non-school day. Already complete: nothing written, `taken` 0.
+ */
+export async function confirmDayTaken(db: Kysely<DB>, session: Session, classId: number, day: string, now: Date = new Date()): Promise<{ day: string; taken: number; sessions: SessionCode[]; absences: number }> {
+  const c = await classFor(db, session, classId);
+  await requirePermission(db, session, 'attendance.enter');
+  if (!(await mayTakeRollCall(db, session, c))) throw classErrors.notHomeroom();
+  const [holidays, plan] = await Promise.all([loadHolidays(db, c), planForClass(db, c)]);
+  const held = sessionsOfDay(day, c.terms, plan, holidays);
+  if (!held.length) {
+    const off = holidays.get(day);
+    throw err('ATTENDANCE_NOT_SCHOOL_DAY', 'bad_request', `Ngày ${day} không phải ngày học của trường${off ? ` (nghỉ: ${off})` : ''}.`, 'Not a school day.');
+  }
+  const today = vnToday(now);
+  if (day > today) throw err('ATTENDANCE_FUTURE_DAY', 'bad_request', `Chưa thể xác nhận điểm danh ngày ${day}: ngày này chưa đến.`, 'That day has not come yet.');
+  const ids = c.students.map((s) => s.enrolmentId);
+  return retryTransaction(() =>
+    db.transaction().execute(async (trx) => {
+      const audits = await markTaken(trx, session, c, held.map((x) => ({ day, session: x })), today, 'grid');
+      const absences = ids.length ? Number((await trx.selectFrom('attendance').select((eb) => eb.fn.countAll<number>().as('n')).where('enrolment_id', 'in', ids).where('day', '=', day).executeTakeFirstOrThrow()).n) : 0;
+      for (const a of audits) await appendAudit(trx, { ...a, newValue: { ...(a.newValue as Record<string, unknown>), confirmed: true, absences } });
+      return { day, taken: audits.length ? (audits[0]!.newValue as { sessions: SessionCode[] }).sessions.length : 0, sessions: held, absences };
+    }),
+  );
 }

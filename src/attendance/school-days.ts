@@ -1,9 +1,11 @@
 /**
- * The school-day rule used by roll-call: a day is a school day when it falls inside a term, on one of the
- * school's weekdays (Monday–Saturday by default) and is not one of the school's holidays. Dates are plain
- * 'YYYY-MM-DD' strings handled in UTC so the server's time zone cannot shift a day.
+ * The school-day rule used by roll-call: a day is a school day when it falls inside a term, on a weekday the
+ * class's week plan holds a session on (Monday–Saturday mornings by default; the school calendar page sets
+ * it) and is not one of the school's days off. Dates are plain 'YYYY-MM-DD' strings handled in UTC so the
+ * server's time zone cannot shift a day.
  */
 import type { TermDates } from '../results/class-context';
+import { sessionsOn, type WeekPlan } from '../rules/attendance-plan';
 
 export const weekdayOf = (day: string): number => new Date(`${day}T00:00:00Z`).getUTCDay();
 
@@ -11,9 +13,17 @@ export function termOf(day: string, terms: readonly TermDates[]): TermDates | nu
   return terms.find((t) => t.start <= day && day <= t.end) ?? null;
 }
 
-export function isSchoolDay(day: string, terms: readonly TermDates[], weekdays: readonly number[], holidays: ReadonlySet<string>): boolean {
-  return termOf(day, terms) !== null && weekdays.includes(weekdayOf(day)) && !holidays.has(day);
+export function isSchoolDay(day: string, terms: readonly TermDates[], plan: WeekPlan, holidays: { has(day: string): boolean }): boolean {
+  return termOf(day, terms) !== null && sessionsOn(plan, weekdayOf(day)).length > 0 && !holidays.has(day);
 }
+
+/** The sessions a class holds that day (none on a non-school day). */
+export function sessionsOfDay(day: string, terms: readonly TermDates[], plan: WeekPlan, holidays: { has(day: string): boolean }) {
+  return isSchoolDay(day, terms, plan, holidays) ? sessionsOn(plan, weekdayOf(day)) : [];
+}
+
+/** Today's date in Vietnam (UTC+7), 'YYYY-MM-DD': roll-call days are Vietnamese calendar days. */
+export const vnToday = (now: Date): string => new Date(now.getTime() + 7 * 3600_000).toISOString().slice(0, 10);
 
 /** Every day of a month 'YYYY-MM' as 'YYYY-MM-DD'. */
 export function daysOfMonth(month: string): string[] {

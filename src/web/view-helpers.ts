@@ -33,6 +33,7 @@ export function navFor(roles: readonly Role[], current: string): NavItem[] {
   }
   // School year model (permission 'school.configure' by default); the server re-checks the school's rules.
   if (roles.includes('principal') || roles.includes('school_admin')) items.push({ href: '/school/years', label: 'Năm học' }, { href: '/school/subjects', label: 'Môn học' });
+  if (roles.includes('principal') || roles.includes('school_admin')) items.push({ href: '/attendance/calendar', label: 'Lịch học & ngày nghỉ' });
   if (roles.includes('principal') || roles.includes('vice_principal')) items.push({ href: '/school/deadlines', label: 'Hạn cập nhật' });
   if (roles.includes('principal')) items.push({ href: '/school/permissions', label: 'Quy chế' });
   if (roles.includes('principal') || roles.includes('vice_principal')) items.push({ href: '/print', label: 'In sổ' });

@@ -34,6 +34,9 @@
       return res.json().then(function (b) {
         if (!res.ok) throw new Error((b && b.error && b.error.message) || 'Không lưu được.');
         statusEl.textContent = 'Đã lưu. Tổng số sẽ cập nhật khi tải lại trang.';
+        // Saving a session takes its roll-call; with one session a day the day is then complete.
+        var head = table.querySelector('th[data-head="' + td.getAttribute('data-day') + '"]');
+        if (head && cfg.sessions === 1) { head.classList.remove('missing'); head.classList.add('done'); }
       });
     }).catch(function (e) {
       td.textContent = before; td.className = 'mk active ' + before;
