@@ -6,6 +6,7 @@
  * - columns still incomplete whose update point falls within the next 14 days (or passed within 3);
  * - correction requests created this month (Vietnam calendar), by state;
  * - marks the LMS refused or conflicting with it (grade sync outbox), per class subject;
+ * - roll-call completeness per class this month (school days so far vs days taken; src/attendance/completeness);
  * each class subject drills down to its grid (the board reads every grid).
  */
 import { sql, type Kysely } from 'kysely';
@@ -16,6 +17,7 @@ import { AppError } from '../shared/errors';
 import { regimeOf } from '../gradebook/grid-repository';
 import { requiredRegular } from '../gradebook/column-layout';
 import { requiredAssessments } from '../rules';
+import { rollCallCompleteness, type RollCallCompleteness } from '../attendance/completeness';
 
 export const dashboardErrors = {
   forbidden: () => new AppError('DASHBOARD_FORBIDDEN', 'forbidden', 'Bảng theo dõi chỉ dành cho Ban giám hiệu (hiệu trưởng, phó hiệu trưởng).', 'The dashboard is for the principal and vice-principals.'),
@@ -65,6 +67,8 @@ export interface Dashboard {
   readonly totals: { required: number; entered: number; percent: number; lmsFailures: number };
   readonly pending: PendingColumn[];
   readonly corrections: { month: string; byState: Array<{ state: string; count: number }>; total: number };
+  /** Roll-call completeness this month (Vietnam calendar), per class of the school year. */
+  readonly rollCall: RollCallCompleteness;
   readonly notYet: readonly string[];
 }
 
@@ -195,6 +199,7 @@ export async function loadDashboard(db: Kysely<DB>, session: Session, opts: { te
     totals: { required, entered, percent: pct(entered, required), lmsFailures: rows.reduce((n, r) => n + r.lmsFailures, 0) },
     pending,
     corrections: { month: month.label, byState, total: byState.reduce((s, c) => s + c.count, 0) },
-    notYet: ['Điểm danh (mức độ đầy đủ: sổ điểm danh chỉ ghi buổi vắng, chưa ghi buổi đã điểm danh)'],
+    rollCall: await rollCallCompleteness(db, session.schoolId, Number(year.id), now),
+    notYet: [],
   };
 }
