@@ -627,7 +627,8 @@ export interface LmsLineItemTable {
   id: Generated<number>;
   class_subject_id: number;
   column_id: number | null;
-  lineitem_url: string;
+  /** NULL only for an average's line item not created in the LMS yet (0014). */
+  lineitem_url: string | null;
   resource_id: Generated<string>;
   tag: Generated<string>;
   label: string;
@@ -636,17 +637,21 @@ export interface LmsLineItemTable {
   published: Generated<boolean>;
   gone_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
   created_at: Generated<Date>;
+  kind: ColumnType<LmsLineItemKind, LmsLineItemKind | undefined, LmsLineItemKind>;
+  term: 'HK1' | 'HK2' | null;
 }
 
 export interface AgsOutboxTable {
   id: Generated<number>;
   school_id: number;
   class_subject_id: number;
-  column_id: number;
+  column_id: number | null;
   score_id: number | null;
   enrolment_id: number;
   lms_user_id: string;
-  lineitem_url: string;
+  lineitem_url: string | null;
+  /** An average's line item (0014); column rows keep it NULL. */
+  line_item_id: number | null;
   payload: Json<Record<string, unknown>>;
   state: ColumnType<AgsOutboxState, AgsOutboxState | undefined, AgsOutboxState>;
   attempts: Generated<number>;
@@ -712,3 +717,21 @@ export interface SchoolCalendarTables {
 
 // eslint-disable-next-line @typescript-eslint/no-empty-interface -- declaration merging into DB
 export interface DB extends SchoolCalendarTables {}
+
+// ---- LMS grade sync, averages + shared access tokens (migration 0014_lms_sync_averages_tokens) ----
+export type LmsLineItemKind = 'column' | 'semester_avg' | 'year_avg';
+
+export interface AgsAccessTokenTable {
+  issuer: string;
+  client_id: string;
+  /** CryptoBox SealedBox (LTI_KEK, context 'ags_access_token'). */
+  sealed: ColumnType<unknown, string, string>;
+  token_sha256: string;
+  expires_at: ColumnType<Date, Date | string, Date | string>;
+  fetched_at: Generated<Date>;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-empty-interface -- declaration merging into DB
+export interface DB {
+  ags_access_token: AgsAccessTokenTable;
+}

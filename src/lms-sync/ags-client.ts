@@ -5,15 +5,21 @@
  * §1.8, §2.4, §4.5). The access token comes from a client-credentials request signed with the tool key
  * ltijs keeps for the platform (Platform.platformPrivateKey()/platformKid()/platformAccessTokenEndpoint()).
  *
- * Single flight: one token request at a time per (token URL, client id) in THIS process; the token is cached
- * in memory until 60 s before expiry. Several app processes may each fetch one token (accepted: Moodle
- * tokens live an hour, so that is one request per process per hour).
+ * Single flight: one token request at a time per (issuer, client id) in THIS process; the token is cached
+ * in memory until 60 s before expiry. Across processes: with a shared store (token-store.ts, attached by
+ * the outbox worker) the token is kept sealed in PostgreSQL and fetched under a per-platform advisory
+ * lock, so several app processes make one token request between them.
+ *
+ * Retry-After (429/503, seconds or an HTTP date) is parsed into the AgsError; the worker bounds and honours it.
  */
 import { createPrivateKey, randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { z } from 'zod';
+import type { Kysely } from 'kysely';
+import type { DB } from '../db/schema';
 import type { LtijsProvider } from '../lti/provider';
 import { agsError, AgsError } from './errors';
+import { boxOfProvider, PgTokenStore, type FetchedToken, type SharedTokenStore } from './token-store';
 
 export const AGS_SCOPES = [
   'https://purl.imsglobal.org/spec/lti-ags/scope/lineitem',
@@ -81,6 +87,8 @@ interface PlatformKeys {
 export interface AgsClientOptions {
   timeoutMs?: number;
   fetchImpl?: typeof fetch;
+  /** Share the access token with other processes (see token-store.ts); default: per process only. */
+  tokenStore?: SharedTokenStore;
 }
 
 export interface AgsStats {
@@ -94,12 +102,27 @@ export class AgsClient {
   private readonly tokens = new Map<string, { token: string; expiresAt: number }>();
   private readonly inflight = new Map<string, Promise<string>>();
   private readonly keys = new Map<string, Promise<PlatformKeys>>();
+  private shared: SharedTokenStore | null;
 
   constructor(
     private readonly provider: LtijsProvider,
     opts: AgsClientOptions = {},
   ) {
     this.timeoutMs = opts.timeoutMs ?? 10_000;
+    this.shared = opts.tokenStore ?? null;
+  }
+
+  /**
+   * Keeps the token in PostgreSQL, sealed with the lti store's box, shared by every process (no stampede
+   * on the LMS when several processes need a token at once). No-op when a store is already set or the
+   * provider does not use our PostgreSQL plugin. Returns whether tokens are shared.
+   */
+  shareTokensThrough(db: Kysely<DB>): boolean {
+    if (!this.shared) {
+      const box = boxOfProvider(this.provider);
+      if (box) this.shared = new PgTokenStore(db, box);
+    }
+    return this.shared !== null;
   }
 
   private platformKeys(t: AgsTarget): Promise<PlatformKeys> {
@@ -125,19 +148,26 @@ export class AgsClient {
     if (cached && cached.expiresAt > Date.now()) return cached.token;
     let p = this.inflight.get(k);
     if (!p) {
-      p = this.fetchToken(t).finally(() => this.inflight.delete(k));
+      const shared = this.shared;
+      p = (shared ? shared.get(t, () => this.fetchToken(t)) : this.fetchToken(t))
+        .then((f) => {
+          this.tokens.set(k, { token: f.token, expiresAt: f.expiresAt - 60_000 });
+          return f.token;
+        })
+        .finally(() => this.inflight.delete(k));
       this.inflight.set(k, p);
     }
     return p;
   }
 
-  /** Called on a 401 from a service: the LMS revoked or expired the token. */
-  invalidate(t: AgsTarget, token: string): void {
+  /** Called on a 401 from a service: the LMS revoked or expired the token (here and in the shared store). */
+  async invalidate(t: AgsTarget, token: string): Promise<void> {
     const k = `${t.issuer}\n${t.clientId}`;
     if (this.tokens.get(k)?.token === token) this.tokens.delete(k);
+    await this.shared?.drop(t, token);
   }
 
-  private async fetchToken(t: AgsTarget): Promise<string> {
+  private async fetchToken(t: AgsTarget): Promise<FetchedToken> {
     const keys = await this.platformKeys(t);
     const now = Math.floor(Date.now() / 1000);
     // Moodle has no clock leeway: iat a few seconds in the past (moodle-lti-behaviour.md §5).
@@ -168,13 +198,17 @@ export class AgsClient {
       } catch {
         /* invalid JSON: raw text kept */
       }
-      throw agsError(res.status >= 500 ? 'AGS_SERVER_ERROR' : 'AGS_TOKEN_FAILED', { status: res.status, reason, retryable: res.status >= 500 || res.status === 429 });
+      throw agsError(res.status >= 500 ? 'AGS_SERVER_ERROR' : res.status === 429 ? 'AGS_RATE_LIMITED' : 'AGS_TOKEN_FAILED', {
+        status: res.status,
+        reason,
+        retryable: res.status >= 500 || res.status === 429,
+        retryAfterMs: res.status === 429 || res.status === 503 ? parseRetryAfter(res.headers.get('retry-after')) : null,
+      });
     }
     // Content-Type is text/html; charset=utf-8 (§5): parse as JSON whatever it says.
     const parsed = TokenJson.safeParse(safeJson(text));
     if (!parsed.success) throw agsError('AGS_MALFORMED', { status: res.status, reason: 'token response' });
-    this.tokens.set(`${t.issuer}\n${t.clientId}`, { token: parsed.data.access_token, expiresAt: Date.now() + (parsed.data.expires_in - 60) * 1000 });
-    return parsed.data.access_token;
+    return { token: parsed.data.access_token, expiresAt: Date.now() + parsed.data.expires_in * 1000 };
   }
 
   private async send(url: string, init: RequestInit): Promise<Response> {
@@ -204,10 +238,10 @@ export class AgsClient {
       const text = await this.readText(res);
       if (res.ok) return { status: res.status, text };
       if (res.status === 401 && attempt === 0) {
-        this.invalidate(t, token);
+        await this.invalidate(t, token);
         continue;
       }
-      throw httpError(res.status, res.statusText, text);
+      throw httpError(res.status, res.statusText, text, res.headers.get('retry-after'));
     }
   }
 
@@ -267,8 +301,23 @@ function networkError(e: unknown): AgsError {
   return agsError('AGS_UNREACHABLE', { reason: err?.cause?.code ?? null });
 }
 
+/**
+ * Retry-After (RFC 9110 §10.2.3): delay-seconds or an HTTP date → ms from now (never negative); anything
+ * else → null (the worker's own backoff applies). Not bounded here: the worker caps it.
+ */
+export function parseRetryAfter(value: string | null | undefined, nowMs: number = Date.now()): number | null {
+  if (value === null || value === undefined) return null;
+  const v = value.trim();
+  if (/^\d{1,10}$/.test(v)) return Number(v) * 1000;
+  // An HTTP date always names a weekday and GMT ("Wed, 21 Oct 2015 07:28:00 GMT"); Date.parse would also
+  // accept bare numbers and odd strings, so insist on the shape first.
+  if (!/^[A-Za-z]{3},? .+ GMT$/.test(v) && !/^[A-Za-z]+, \d{2}-[A-Za-z]{3}-\d{2} .+ GMT$/.test(v)) return null;
+  const at = Date.parse(v);
+  return Number.isNaN(at) ? null : Math.max(0, at - nowMs);
+}
+
 /** Moodle puts the reason in the status text (`409 Refusing score …`) or the JSON body `{reason}` (§8). */
-function httpError(status: number, statusText: string, body: string): AgsError {
+function httpError(status: number, statusText: string, body: string, retryAfter: string | null = null): AgsError {
   let reason = statusText && statusText !== 'OK' ? statusText : '';
   const j = safeJson(body) as { reason?: unknown } | undefined;
   if (!reason && j && typeof j === 'object' && typeof j.reason === 'string') reason = j.reason;
@@ -278,8 +327,8 @@ function httpError(status: number, statusText: string, body: string): AgsError {
   if (status === 403) return agsError('AGS_FORBIDDEN', { ...opts, retryable: false });
   if (status === 404) return agsError('AGS_LINEITEM_GONE', { ...opts, retryable: false });
   if (status === 409) return agsError('AGS_CONFLICT_NEWER', { ...opts, retryable: false });
-  if (status === 429) return agsError('AGS_RATE_LIMITED', opts);
-  if (status >= 500) return agsError('AGS_SERVER_ERROR', opts);
+  if (status === 429) return agsError('AGS_RATE_LIMITED', { ...opts, retryAfterMs: parseRetryAfter(retryAfter) });
+  if (status >= 500) return agsError('AGS_SERVER_ERROR', { ...opts, retryAfterMs: status === 503 ? parseRetryAfter(retryAfter) : null });
   if (status === 400 && /Incorrect score received/i.test(reason)) return agsError('AGS_NOT_LEARNER', { status, reason: 'Incorrect score received', retryable: false });
   return agsError('AGS_BAD_REQUEST', { ...opts, retryable: false });
 }

@@ -30,6 +30,8 @@ export class AgsError extends AppError {
     readonly httpStatus: number | null,
     readonly reason: string | null,
     readonly retryable: boolean,
+    /** What the LMS asked for in Retry-After (429/503), in ms from when the answer arrived; the worker bounds it. */
+    readonly retryAfterMs: number | null = null,
   ) {
     const [kind, vi, en] = AGS_ERRORS[agsCode];
     super(agsCode, kind, reason ? `${vi} (LMS: ${reason})` : vi, reason ? `${en} (LMS: ${reason})` : en, { httpStatus, reason });
@@ -37,7 +39,7 @@ export class AgsError extends AppError {
   }
 }
 
-export function agsError(code: AgsErrorCode, opts: { status?: number | null; reason?: string | null; retryable?: boolean } = {}): AgsError {
+export function agsError(code: AgsErrorCode, opts: { status?: number | null; reason?: string | null; retryable?: boolean; retryAfterMs?: number | null } = {}): AgsError {
   const retryableByDefault = ['AGS_UNREACHABLE', 'AGS_TIMEOUT', 'AGS_RATE_LIMITED', 'AGS_SERVER_ERROR', 'AGS_MALFORMED', 'AGS_TOKEN_FAILED', 'AGS_UNAUTHORIZED'].includes(code);
-  return new AgsError(code, opts.status ?? null, opts.reason ?? null, opts.retryable ?? retryableByDefault);
+  return new AgsError(code, opts.status ?? null, opts.reason ?? null, opts.retryable ?? retryableByDefault, opts.retryAfterMs ?? null);
 }

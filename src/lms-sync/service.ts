@@ -33,7 +33,7 @@ export async function ensureLineItem(db: Kysely<DB>, client: AgsClient, t: Cours
   return db.transaction().execute(async (trx) => {
     await sql`SELECT pg_advisory_xact_lock(hashtext('lms_line_item'), ${column.id}::int)`.execute(trx);
     const have = await trx.selectFrom('lms_line_item').select(['lineitem_url', 'gone_at']).where('column_id', '=', column.id).where('ours', '=', true).executeTakeFirst();
-    if (have && !have.gone_at) return { url: have.lineitem_url, created: false };
+    if (have && !have.gone_at) return { url: have.lineitem_url!, created: false }; // a column's item always has its URL (0014 check)
     const resourceId = resourceIdOf(column.id);
     let item: LineItem | undefined = have ? undefined : (await client.listLineItems(t, t.lineitemsUrl, { resourceId })).find((i) => i.resourceId === resourceId && i.tag === TOOL_TAG);
     let created = false;
@@ -160,9 +160,14 @@ export interface AgreementCell {
 }
 
 export interface AgreementColumn {
-  columnId: number;
+  /** The assessment column; null for an average's line item. */
+  columnId: number | null;
+  lineItemId: number;
+  kind: 'column' | 'semester_avg' | 'year_avg';
+  term: 'HK1' | 'HK2' | null;
   label: string;
-  lineitemUrl: string;
+  /** null while an average's line item is not created in the LMS yet. */
+  lineitemUrl: string | null;
   gone: boolean;
   error: { code: string; vi: string } | null;
   cells: AgreementCell[];
@@ -189,23 +194,34 @@ export async function agreement(db: Kysely<DB>, client: AgsClient, session: Sess
   sameSchool(session, ctx);
   await authoriseGridRead(db, session, ctx);
   const t = await loadCourseTarget(db, classSubjectId);
-  const items = await db.selectFrom('lms_line_item').selectAll().where('class_subject_id', '=', classSubjectId).where('ours', '=', true).orderBy('column_id').execute();
+  // Columns first (by column), then the averages (HK I, HK II, year); gone average items that were
+  // replaced are left out (the live one shows).
+  const items = (await db.selectFrom('lms_line_item').selectAll().where('class_subject_id', '=', classSubjectId).where('ours', '=', true).orderBy('column_id').orderBy('term').orderBy('id').execute())
+    .filter((it, _i, all) => it.kind === 'column' || !it.gone_at || !all.some((o) => o.id !== it.id && o.kind === it.kind && o.term === it.term && !o.gone_at))
+    .sort((a, b) => (a.kind === 'column' ? 0 : a.kind === 'semester_avg' ? 1 : 2) - (b.kind === 'column' ? 0 : b.kind === 'semester_avg' ? 1 : 2));
   const cols = new Map((await loadColumns(db, [classSubjectId])).map((c) => [c.id, c]));
   const students = (await loadStudents(db, ctx.classId)).filter((s) => !s.leftOn);
   const people = await db.selectFrom('person').select(['id', 'lms_user_id']).where('id', 'in', students.length ? students.map((s) => s.personId) : [-1]).execute();
   const lmsOf = new Map(people.map((p) => [Number(p.id), p.lms_user_id]));
   const scores = await loadScores(db, items.map((i) => Number(i.column_id)).filter((x) => x > 0));
-  const latest = await sql<{ column_id: number; enrolment_id: number; state: string; last_error_code: string | null; last_error_message: string | null }>`
-    SELECT DISTINCT ON (column_id, enrolment_id) column_id, enrolment_id, state, last_error_code, last_error_message
-      FROM ags_outbox WHERE class_subject_id = ${classSubjectId} ORDER BY column_id, enrolment_id, id DESC`.execute(db);
-  const st = new Map(latest.rows.map((r) => [`${r.column_id}:${r.enrolment_id}`, r]));
+  // Last outbox row per (column | average line item, student): its state, and for an average the value
+  // Sổ Điểm last queued (the approved figure — averages are not stored as scores).
+  const latest = await sql<{ k: string; enrolment_id: number; state: string; last_error_code: string | null; last_error_message: string | null; payload: Record<string, unknown> }>`
+    SELECT DISTINCT ON (k, enrolment_id) k, enrolment_id, state, last_error_code, last_error_message, payload
+      FROM (SELECT CASE WHEN line_item_id IS NOT NULL THEN 'i' || line_item_id ELSE 'c' || column_id END AS k, * FROM ags_outbox
+             WHERE class_subject_id = ${classSubjectId}) o
+     ORDER BY k, enrolment_id, id DESC`.execute(db);
+  const st = new Map(latest.rows.map((r) => [`${r.k}:${r.enrolment_id}`, r]));
   const out: AgreementColumn[] = [];
   for (const it of items) {
+    const isColumn = it.kind === 'column';
     const colId = Number(it.column_id);
-    const col = cols.get(colId);
+    const key = isColumn ? `c${colId}` : `i${it.id}`;
+    const col = isColumn ? cols.get(colId) : undefined;
     let results = new Map<string, LmsResult>();
     let error: AgreementColumn['error'] = null;
-    if (!it.gone_at) {
+    if (!it.lineitem_url) error = { code: 'AGS_LINEITEM_PENDING', vi: 'Cột chưa được tạo trên LMS (đang chờ gửi).' };
+    else if (!it.gone_at) {
       try {
         results = new Map((await client.results(t, it.lineitem_url)).map((r) => [r.userId, r]));
       } catch (e) {
@@ -215,11 +231,11 @@ export async function agreement(db: Kysely<DB>, client: AgsClient, session: Sess
       }
     }
     const cells: AgreementCell[] = students.map((s) => {
-      const sc = scores.find((x) => x.columnId === colId && x.enrolmentId === s.enrolmentId);
-      const ours = sc?.tenths ?? null;
+      const s2 = st.get(`${key}:${s.enrolmentId}`);
+      const queuedTenths = s2 && typeof s2.payload?.tenths === 'number' ? s2.payload.tenths : null;
+      const ours = isColumn ? (scores.find((x) => x.columnId === colId && x.enrolmentId === s.enrolmentId)?.tenths ?? null) : queuedTenths;
       const r = results.get(lmsOf.get(s.personId) ?? '');
       const lms = r && r.resultScore !== null ? rescaleToTenths(r.resultScore, r.resultMaximum ?? Number(it.score_maximum)) : null;
-      const s2 = st.get(`${colId}:${s.enrolmentId}`);
       return {
         enrolmentId: s.enrolmentId,
         name: s.displayName,
@@ -230,7 +246,7 @@ export async function agreement(db: Kysely<DB>, client: AgsClient, session: Sess
         status: s2 ? { state: s2.state, code: s2.last_error_code, reason: s2.last_error_message } : null,
       };
     });
-    out.push({ columnId: colId, label: col?.label ?? it.label, lineitemUrl: it.lineitem_url, gone: !!it.gone_at || error?.code === 'AGS_LINEITEM_GONE', error, cells });
+    out.push({ columnId: isColumn ? colId : null, lineItemId: Number(it.id), kind: it.kind, term: it.term, label: col?.label ?? it.label, lineitemUrl: it.lineitem_url, gone: !!it.gone_at || error?.code === 'AGS_LINEITEM_GONE', error, cells });
   }
   return { columns: out, status: await syncStatus(db, classSubjectId) };
 }
@@ -241,9 +257,25 @@ export async function republishDifferences(db: Kysely<DB>, client: AgsClient, se
   sameSchool(session, ctx);
   await authoriseGridWrite(db, session, ctx);
   const a = await agreement(db, client, session, classSubjectId);
-  const refs = a.columns.filter((c) => !c.gone).flatMap((c) => c.cells.filter((x) => x.differs && x.ours !== null).map((x) => ({ columnId: c.columnId, enrolmentId: x.enrolmentId })));
+  const live = a.columns.filter((c) => !c.gone);
+  const refs = live.flatMap((c) => (c.columnId === null ? [] : c.cells.filter((x) => x.differs && x.ours !== null).map((x) => ({ columnId: c.columnId!, enrolmentId: x.enrolmentId }))));
+  // Averages: the value last queued for the cell is queued again (it is the approved figure).
+  const avg = live.flatMap((c) => (c.columnId === null ? c.cells.filter((x) => x.differs && x.ours !== null).map((x) => ({ itemId: c.lineItemId, enrolmentId: x.enrolmentId })) : []));
   return db.transaction().execute(async (trx) => {
-    const queued = await enqueueScorePush(trx, refs);
+    let queued = await enqueueScorePush(trx, refs);
+    if (avg.length) {
+      const r = await sql<{ id: number }>`
+        INSERT INTO ags_outbox (school_id, class_subject_id, column_id, score_id, enrolment_id, lms_user_id, lineitem_url, line_item_id, payload)
+        SELECT DISTINCT ON (o.line_item_id, o.enrolment_id) o.school_id, o.class_subject_id, NULL::bigint, NULL::bigint, o.enrolment_id, o.lms_user_id, li.lineitem_url, o.line_item_id, o.payload
+          FROM unnest(${avg.map((x) => x.itemId)}::bigint[], ${avg.map((x) => x.enrolmentId)}::bigint[]) AS t(item_id, enrolment_id)
+          JOIN ags_outbox o ON o.line_item_id = t.item_id AND o.enrolment_id = t.enrolment_id
+          JOIN lms_line_item li ON li.id = t.item_id AND li.gone_at IS NULL
+         ORDER BY o.line_item_id, o.enrolment_id, o.id DESC
+        ON CONFLICT (line_item_id, enrolment_id) WHERE state = 'pending' AND line_item_id IS NOT NULL
+        DO UPDATE SET payload = EXCLUDED.payload, attempts = 0, next_attempt_at = now(), updated_at = now(), last_error_code = NULL, last_error_message = NULL
+        RETURNING id`.execute(trx);
+      queued += r.rows.length;
+    }
     await appendAudit(trx, { schoolId: ctx.schoolId, actor: { personId: session.personId, role: 'subject_teacher' }, action: 'lms.republish', entity: 'class_subject', entityId: classSubjectId, newValue: { queued }, source: 'lms' });
     return { queued };
   });

@@ -5,13 +5,16 @@
  * never-future timestamp per (line item, user) → keep the LMS's existing comment → POST the score.
  * Outcomes: sent; 409 → `conflict` with the LMS's current result re-read (never retried); 404 → the
  * line item is marked gone; 400 → failed (not a learner); 429/5xx/timeout/network/malformed → retry with
- * exponential backoff up to maxAttempts, then failed. Delivery is at-least-once only if a process dies
+ * exponential backoff up to maxAttempts, then failed; a Retry-After (429/503) is honoured, bounded by
+ * maxRetryAfterMs, and pauses the whole LMS (origin) for this worker so the rest of the batch waits too.
+ * Average line items recorded at approval without a URL are created (or found again) first. Delivery is at-least-once only if a process dies
  * between the LMS's 200 and our commit (the lease expires and the same value is re-sent with a newer
  * timestamp — harmless); otherwise exactly once.
  */
 import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 import { AgsClient, type LmsResult } from './ags-client';
+import type { LineItem } from './ags-client';
 import { AgsError, agsError } from './errors';
 import { loadCourseTarget, scoreFields, type CourseTarget } from './outbox';
 
@@ -22,6 +25,10 @@ export interface WorkerOptions {
   /** Base of the exponential backoff (ms). */
   backoffMs?: number;
   leaseMs?: number;
+  /** Upper bound on an LMS's Retry-After (default 15 min): a bad header must not park a score for days. */
+  maxRetryAfterMs?: number;
+  /** Keep the access token in PostgreSQL, shared by every process (default true; see token-store.ts). */
+  sharedTokens?: boolean;
   log?: (line: string) => void;
 }
 
@@ -47,6 +54,10 @@ export class OutboxWorker {
   private readonly o: Required<Omit<WorkerOptions, 'log'>> & { log: (l: string) => void };
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<unknown> | null = null;
+  /** LMS origin → epoch ms before which nothing is sent there (its Retry-After). */
+  private readonly pausedUntil = new Map<string, number>();
+  /** Average line item id → epoch ms before which creating it is not tried again (LMS down). */
+  private readonly resolveAfter = new Map<number, number>();
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -59,8 +70,12 @@ export class OutboxWorker {
       maxAttempts: opts.maxAttempts ?? 6,
       backoffMs: opts.backoffMs ?? 2_000,
       leaseMs: opts.leaseMs ?? 120_000,
+      maxRetryAfterMs: opts.maxRetryAfterMs ?? 15 * 60_000,
+      sharedTokens: opts.sharedTokens ?? true,
       log: opts.log ?? (() => undefined),
     };
+    // The worker is what every app process runs: it is where the token becomes shared between them.
+    if (this.o.sharedTokens) client.shareTokensThrough(db);
   }
 
   /** Runs drainOnce every `intervalMs` (unref'd; never overlapping). */
@@ -94,6 +109,7 @@ export class OutboxWorker {
   /** Claims one batch of due rows and sends them. */
   async drainOnce(): Promise<DrainResult> {
     const out: DrainResult = { claimed: 0, sent: 0, retried: 0, failed: 0, conflicts: 0, deferred: 0 };
+    await this.resolveLineItems();
     const claimed = await this.claim();
     out.claimed = claimed.length;
     if (!claimed.length) return out;
@@ -136,6 +152,14 @@ export class OutboxWorker {
       while (next < ready.length) {
         const row = ready[next++]!;
         const ts = stamps.get(row.id)!;
+        const origin = new URL(row.lineitem_url).origin;
+        const pause = this.pausedUntil.get(origin) ?? 0;
+        if (pause > Date.now()) {
+          // The LMS asked us to wait: put the row back untouched (the claim's attempt is given back).
+          await this.deferTo(row.id, new Date(pause));
+          out.deferred++;
+          continue;
+        }
         try {
           const t = await target(Number(row.class_subject_id));
           const existing = (await resultsOf(t, row.lineitem_url)).get(row.lms_user_id);
@@ -154,6 +178,7 @@ export class OutboxWorker {
           out.sent++;
         } catch (e) {
           const err = e instanceof AgsError ? e : agsError('AGS_FAILED', { reason: (e as Error)?.name ?? null, retryable: true });
+          if (err.retryAfterMs !== null) this.pausedUntil.set(origin, Date.now() + Math.min(err.retryAfterMs, this.o.maxRetryAfterMs));
           const kind = await this.settleFailure(row, err, target);
           out[kind]++;
         }
@@ -163,12 +188,74 @@ export class OutboxWorker {
     return out;
   }
 
+  private async deferTo(id: number, at: Date): Promise<void> {
+    // The timestamp reserved for this row stays in ags_last_timestamp: the next one is simply later.
+    await sql`UPDATE ags_outbox SET state = 'pending', attempts = attempts - 1, next_attempt_at = ${at}, locked_until = NULL, updated_at = now() WHERE id = ${id}`.execute(this.db);
+  }
+
+  /**
+   * Average line items recorded at approval (lineitem_url NULL) with rows waiting: create each in the LMS
+   * once — or find it again by resourceId + tag (a process that created it and died before recording it)
+   * — then give its waiting outbox rows the URL. The row lock on the lms_line_item makes several
+   * processes do it once. On failure the rows wait (with the LMS's reason recorded on them) and creation
+   * is tried again after a backoff (or the LMS's Retry-After).
+   */
+  async resolveLineItems(): Promise<number> {
+    const todo = await this.db
+      .selectFrom('lms_line_item as li')
+      .select(['li.id', 'li.class_subject_id'])
+      .where('li.lineitem_url', 'is', null)
+      .where('li.ours', '=', true)
+      .where('li.gone_at', 'is', null)
+      .where((eb) => eb.exists(eb.selectFrom('ags_outbox as o').select('o.id').whereRef('o.line_item_id', '=', 'li.id').where('o.state', '=', 'pending').where('o.lineitem_url', 'is', null)))
+      .orderBy('li.id')
+      .limit(200)
+      .execute();
+    let resolved = 0;
+    for (const it of todo) {
+      const id = Number(it.id);
+      if ((this.resolveAfter.get(id) ?? 0) > Date.now()) continue;
+      try {
+        await this.db.transaction().execute(async (trx) => {
+          const row = await trx.selectFrom('lms_line_item').select(['lineitem_url', 'resource_id', 'tag', 'label', 'score_maximum', 'gone_at']).where('id', '=', id).forUpdate().executeTakeFirstOrThrow();
+          let url = row.lineitem_url;
+          if (!url && !row.gone_at) {
+            const t = await loadCourseTarget(trx, Number(it.class_subject_id));
+            const found: LineItem | undefined = (await this.client.listLineItems(t, t.lineitemsUrl, { resourceId: row.resource_id })).find((i) => i.resourceId === row.resource_id && i.tag === row.tag);
+            url = (found ?? (await this.client.createLineItem(t, t.lineitemsUrl, { label: row.label, scoreMaximum: Number(row.score_maximum), resourceId: row.resource_id, tag: row.tag }))).id;
+            await trx.updateTable('lms_line_item').set({ lineitem_url: url }).where('id', '=', id).execute();
+          }
+          if (url) await trx.updateTable('ags_outbox').set({ lineitem_url: url, updated_at: sql`now()` }).where('line_item_id', '=', id).where('lineitem_url', 'is', null).where('state', '=', 'pending').execute();
+        });
+        this.resolveAfter.delete(id);
+        resolved++;
+      } catch (e) {
+        const err = e instanceof AgsError ? e : agsError('AGS_FAILED', { reason: (e as Error)?.name ?? null, retryable: true });
+        const tries = (this.resolveTries.get(id) ?? 0) + 1;
+        this.resolveTries.set(id, tries);
+        const backoff = Math.min(this.o.backoffMs * 2 ** (tries - 1), 15 * 60_000);
+        this.resolveAfter.set(id, Date.now() + Math.max(backoff, Math.min(err.retryAfterMs ?? 0, this.o.maxRetryAfterMs)));
+        await this.db
+          .updateTable('ags_outbox')
+          .set({ last_error_code: err.agsCode, last_error_message: (err.reason ?? '').slice(0, 500) || null, updated_at: sql`now()` })
+          .where('line_item_id', '=', id)
+          .where('lineitem_url', 'is', null)
+          .where('state', '=', 'pending')
+          .execute();
+        this.o.log(`[ags worker] line item ${id} not created yet: ${err.agsCode}`);
+      }
+    }
+    return resolved;
+  }
+  private readonly resolveTries = new Map<number, number>();
+
   private async claim(): Promise<Claimed[]> {
     const leaseSec = Math.ceil(this.o.leaseMs / 1000);
     const r = await sql<Claimed>`
       WITH c AS (
         SELECT o.id FROM ags_outbox o
          WHERE ((o.state = 'pending' AND o.next_attempt_at <= now()) OR (o.state = 'sending' AND o.locked_until < now()))
+           AND o.lineitem_url IS NOT NULL -- an average whose line item is not created yet waits (resolveLineItems)
            AND NOT EXISTS (SELECT 1 FROM ags_outbox s
                             WHERE s.lineitem_url = o.lineitem_url AND s.enrolment_id = o.enrolment_id
                               AND s.state = 'sending' AND s.id <> o.id AND s.locked_until >= now())
@@ -258,7 +345,9 @@ export class OutboxWorker {
       await this.db.updateTable('lms_line_item').set({ gone_at: sql`now()` }).where('lineitem_url', '=', row.lineitem_url).where('gone_at', 'is', null).execute();
     }
     if (err.retryable && row.attempts < this.o.maxAttempts) {
-      const delay = Math.min(this.o.backoffMs * 2 ** (row.attempts - 1), 15 * 60_000) * (0.8 + Math.random() * 0.4);
+      const backoff = Math.min(this.o.backoffMs * 2 ** (row.attempts - 1), 15 * 60_000) * (0.8 + Math.random() * 0.4);
+      // Retry-After says "not before": honoured (bounded), never shortening our own backoff.
+      const delay = err.retryAfterMs !== null ? Math.max(backoff, Math.min(err.retryAfterMs, this.o.maxRetryAfterMs)) : backoff;
       // If a newer value was queued meanwhile, it supersedes this one (the unique pending slot is taken).
       const r = await sql`
         UPDATE ags_outbox SET state = CASE WHEN EXISTS (SELECT 1 FROM ags_outbox n WHERE n.lineitem_url = ${row.lineitem_url}

@@ -13,6 +13,7 @@ import { applyRetest, summerTrainingOutcome, isRulesError, renderExplanationVi, 
 import { authoriseClassView, authoriseHomeroomWrite, classFor, type ClassContext } from './class-context';
 import { loadClassData, missingMarks, rankingInput, studentResult, subjectIdOf, OUTCOME_VI, type ClassData } from './results-service';
 import { err } from './errors';
+import { queueApprovedAverages } from '../lms-sync/averages';
 
 export type Round = 'main' | 'after_retest';
 
@@ -173,6 +174,8 @@ export async function approve(db: Kysely<DB>, session: Session, classId: number,
     if (row.version !== version) throw err('YEAR_END_CONFLICT', 'conflict', 'Danh sách vừa được đề xuất lại; hãy xem bản mới trước khi duyệt.', 'Re-proposed meanwhile; review the new version.');
     const now = new Date();
     await trx.updateTable('year_decision').set({ state: 'approved', approved_by: session.personId, approved_at: now, frozen_at: now }).where('id', '=', row.id).execute();
+    // LMS (issue 7): each class subject's semester/year averages queued for the LMS in this same transaction.
+    await queueApprovedAverages(trx, { classId, round, personId: session.personId });
     await appendAudit(trx, { schoolId: c.schoolId, actor: { personId: session.personId, role: 'principal' }, action: 'year_end.approve', entity: 'year_decision', entityId: Number(row.id), oldValue: { state: row.state }, newValue: { state: 'approved', round, version: row.version, options: row.options }, source: 'admin' });
   });
 }

@@ -106,7 +106,7 @@ describe('publish a column', () => {
 
   it('a grid edit after publication is queued in the same transaction; two edits in one second keep timestamps increasing (no 409)', async () => {
     const col = columns[0]!;
-    const url = (await h.db.db.selectFrom('lms_line_item').select('lineitem_url').where('column_id', '=', col.id).executeTakeFirstOrThrow()).lineitem_url;
+    const url = (await h.db.db.selectFrom('lms_line_item').select('lineitem_url').where('column_id', '=', col.id).executeTakeFirstOrThrow()).lineitem_url!;
     await save(f.math6A, col.id, [[S[1]!.id, '6,5']]);
     const queued = await h.db.db.selectFrom('ags_outbox').selectAll().where('state', '=', 'pending').execute();
     expect(queued).toHaveLength(1);
@@ -359,7 +359,7 @@ describe('recovery and duplicates', () => {
 
   it('a row left in "sending" by a crashed process is claimed again after its lease, and sent once', async () => {
     const col = columns[5]!;
-    const url = (await h.db.db.selectFrom('lms_line_item').select('lineitem_url').where('column_id', '=', col.id).executeTakeFirstOrThrow()).lineitem_url;
+    const url = (await h.db.db.selectFrom('lms_line_item').select('lineitem_url').where('column_id', '=', col.id).executeTakeFirstOrThrow()).lineitem_url!;
     await save(f.math6A, col.id, [[S[0]!.id, '9,5']]);
     // Simulate a process that claimed the row and died before sending (lease already expired).
     await h.db.db.updateTable('ags_outbox').set({ state: 'sending', attempts: 1, locked_until: new Date(Date.now() - 1000) }).where('state', '=', 'pending').execute();
@@ -380,7 +380,7 @@ describe('recovery and duplicates', () => {
 describe('agreement view', () => {
   it('shows LMS vs Sổ Điểm and re-publishes the differences in one action', async () => {
     const col = columns[4]!;
-    const url = (await h.db.db.selectFrom('lms_line_item').select('lineitem_url').where('column_id', '=', col.id).executeTakeFirstOrThrow()).lineitem_url;
+    const url = (await h.db.db.selectFrom('lms_line_item').select('lineitem_url').where('column_id', '=', col.id).executeTakeFirstOrThrow()).lineitem_url!;
     // Someone changed a grade in Moodle (older timestamp than now, so our re-publish wins).
     h.platform.setGrade('2', itemOf(url).itemId, S[0]!.id, 1, { timestamp: new Date(Date.now() - 1000) });
     const a = (await (await hoa.get(`/lms-sync/${f.math6A}`)).json()) as any;

@@ -11,6 +11,7 @@ import * as m0011 from './0011_corrections';
 import * as m0009 from './0009_attendance_conduct_results';
 import * as m0012 from './0012_school_calendar';
 import * as m0015 from './0015_inspector';
+import * as m0014 from './0014_lms_sync_averages_tokens';
 
 /** Static list: no filesystem glob, so compiled and ts-node runs see the same migrations. */
 export const migrations: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const migrations: Record<string, Migration> = {
   '0009_attendance_conduct_results': m0009,
   '0012_school_calendar': m0012,
   '0015_inspector': m0015,
+  '0014_lms_sync_averages_tokens': m0014,
 };

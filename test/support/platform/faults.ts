@@ -18,6 +18,11 @@ export interface FaultSpec {
   times?: number;
   /** Destroy the TCP connection without any response. */
   closeConnection?: boolean;
+  /**
+   * Extra response headers of the faulted answer, e.g. `{ 'Retry-After': '2' }` or an HTTP date with a
+   * 429/503 (Moodle itself never sends one; a proxy or a rate-limiting front end in front of it does).
+   */
+  headers?: Record<string, string>;
 }
 
 interface ActiveFault extends FaultSpec {
@@ -53,6 +58,7 @@ export class Faults {
         }
         if (f.status === undefined) return next();
         if (f.statusText !== undefined) setReason(res, f.statusText);
+        for (const [k, v] of Object.entries(f.headers ?? {})) res.setHeader(k, v);
         res.status(f.status);
         const body = f.body ?? '';
         let isJson = false;
