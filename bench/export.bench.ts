@@ -86,7 +86,7 @@ export async function benchExport(): Promise<BenchResult> {
       const out = new Counter();
       const r = await peakRss(() => streamYearEndPackage(db, schoolId, Number(year.id), out));
       const res = r.value.files.find((f) => f.name === 'ket-qua-mon-hoc.csv')!;
-      lines.push(`year-end package run ${run}: ${(r.ms / 1000).toFixed(2)} s, ${(out.bytes / 1048576).toFixed(1)} MB tar, ${res.rows} result rows, peak RSS +${r.peakMb.toFixed(0)} MB over ${r.baseMb.toFixed(0)} MB (target < 10 s)`);
+      lines.push(`year-end package run ${run}: ${(r.ms / 1000).toFixed(2)} s, ${(out.bytes / 1048576).toFixed(1)} MB zip, ${res.rows} result rows, peak RSS +${r.peakMb.toFixed(0)} MB over ${r.baseMb.toFixed(0)} MB (target < 10 s)`);
     }
 
     // (b) 45-row XLSX import through saveScores (45 changed cells per run).
