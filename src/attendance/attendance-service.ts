@@ -156,7 +156,8 @@ export async function loadMonthSheet(db: Kysely<DB>, session: Session, classId: 
   const inTerm = (code: 'HK1' | 'HK2') => (r: AttendanceRow) => termOf(r.day, c.terms)?.code === code;
   const days = monthDays.map((d) => {
     const held = sessionsOfDay(d, c.terms, plan, holidays);
-    const done = (taken.get(d) ?? []).filter((x) => held.includes(x));
+    // In the plan's order (morning first), whatever order the rows came in.
+    const done = held.filter((x) => (taken.get(d) ?? []).includes(x));
     const kinds: Partial<Record<SessionCode, 'main' | 'extra'>> = {};
     for (const x of held) kinds[x] = kindOf(plan, weekdayOf(d), x)!;
     return { day: d, dow: weekdayOf(d), school: held.length > 0, holiday: holidays.get(d) ?? null, held, taken: done, missing: held.length > 0 && d <= today && done.length < held.length, kinds };
