@@ -44,6 +44,42 @@ export interface ClassSubjectData {
   readonly teacherName: string | null;
 }
 
+/** One roll-call mark (attendance table): a session missed, excused (P) or not (K). */
+export interface AttendanceMarkData {
+  readonly enrolmentId: number;
+  readonly day: string;
+  readonly session: 'sang' | 'chieu';
+  readonly mark: 'P' | 'K';
+}
+
+/**
+ * A student's results of a period as the results module computes them (results-service
+ * studentResult): overall average (TT58 regimes), learning level, conduct / training, title.
+ * Texts as the module writes them ("7,2", "Khá", "Học sinh tiên tiến"); null = not decided yet.
+ */
+export interface PeriodResultData {
+  readonly enrolmentId: number;
+  readonly overall: string | null;
+  readonly learning: string | null;
+  readonly conduct: string | null;
+  readonly title: string | null;
+  /** Absences counted by the rules engine for the year (what decides promotion). */
+  readonly absences: number;
+}
+
+/** One student of an approved year-end list (year_decision payload, frozen at approval). */
+export interface DecisionData {
+  readonly enrolmentId: number;
+  readonly learning: string | null;
+  readonly conduct: string | null;
+  readonly absences: number;
+  /** promoted | repeat | retest | summer-training */
+  readonly outcome: string;
+  readonly title: string | null;
+  readonly retestEligible: readonly string[];
+  readonly retested?: readonly { readonly subject: string; readonly before: string; readonly after: string }[];
+}
+
 export interface BookData {
   readonly school: {
     readonly name: string;
@@ -65,4 +101,10 @@ export interface BookData {
   readonly scores: readonly ScoreData[];
   /** Cells whose score was changed by an applied correction (one entry per correction). */
   readonly corrections: readonly { readonly columnId: number; readonly enrolmentId: number }[];
+  /** Roll-call marks of the year (empty cells when absent). */
+  readonly attendance?: readonly AttendanceMarkData[];
+  /** Results per period, from the results module. */
+  readonly results?: Partial<Record<'HK1' | 'HK2' | 'CN', readonly PeriodResultData[]>>;
+  /** The principal-approved year-end lists; null while a round is not approved. */
+  readonly decisions?: { readonly main: readonly DecisionData[] | null; readonly afterRetest: readonly DecisionData[] | null };
 }

@@ -4,14 +4,14 @@
  *  - TT22: "SỔ THEO DÕI VÀ ĐÁNH GIÁ HỌC SINH (THEO LỚP HỌC)" (§1),
  * and the print runs made from it: a month ('2024-11'), a semester ('HK1', 'HK2') or the year ('CN').
  *
- * What is NOT in the database yet (other engineers' issues) is printed as the form's empty cells, so
- * the print is complete as a form and the data only has to be plugged in where marked "DATA:":
- * roll-call marks (P/K), conduct / rèn luyện, learning levels, titles, year decisions, re-tests,
+ * Roll-call marks, results (overall average, learning level, conduct / rèn luyện, titles) and the
+ * approved year-end lists come from their modules through BookData. What is still NOT in the
+ * database is printed as the form's empty cells, so the print is complete as a form ("DATA:"):
  * personal details beyond name / date of birth / gender (place of birth, ethnicity, priority group,
  * address, parents).
  */
 import type { Regime } from '../rules';
-import type { BookData, ClassSubjectData, ColumnData, StudentData } from './book-data';
+import type { BookData, ClassSubjectData, ColumnData, DecisionData, PeriodResultData, StudentData } from './book-data';
 import type { Cell, ColWidth, CoverPage, DividerPage, GridPage, GridRow, HeaderCell, PrintDocument, PrintPage, SignatureBlock } from './document';
 import { geometry, type Orientation } from './layout';
 import { asciiSlug, compareNames, splitName } from './names';
@@ -66,14 +66,41 @@ export interface Ctx {
   readonly corrections: ReadonlyMap<string, number>;
   /** The last day the print covers: a student who left on or before it is struck through. */
   readonly asOf: string;
+  /** enrolmentId → day → the marks of that day in session order ("P", "K", "PK" for two sessions). */
+  readonly absences: ReadonlyMap<number, ReadonlyMap<string, string>>;
+  readonly results: Readonly<Record<Term | 'CN', ReadonlyMap<number, PeriodResultData>>>;
+  readonly decisions: { readonly main: ReadonlyMap<number, DecisionData> | null; readonly afterRetest: ReadonlyMap<number, DecisionData> | null };
 }
+
+const SESSION_ORDER = { sang: 0, chieu: 1 } as const;
 
 export function makeCtx(data: BookData, asOf: string): Ctx {
   const students = [...data.students].filter((s) => s.joinedOn <= asOf).sort(compareNames);
   const corrections = new Map<string, number>();
   for (const c of data.corrections) corrections.set(`${c.columnId}:${c.enrolmentId}`, (corrections.get(`${c.columnId}:${c.enrolmentId}`) ?? 0) + 1);
-  return { data, form: bookFormOf(data.regime), students, idx: indexScores(data.scores), corrections, asOf };
+  const absences = new Map<number, Map<string, string>>();
+  const marks = [...(data.attendance ?? [])].sort((a, b) => (a.day < b.day ? -1 : a.day > b.day ? 1 : SESSION_ORDER[a.session] - SESSION_ORDER[b.session]));
+  for (const m of marks) {
+    let byDay = absences.get(m.enrolmentId);
+    if (!byDay) absences.set(m.enrolmentId, (byDay = new Map()));
+    byDay.set(m.day, (byDay.get(m.day) ?? '') + m.mark);
+  }
+  const byEnrolment = <T extends { enrolmentId: number }>(xs: readonly T[] | null | undefined): Map<number, T> => new Map((xs ?? []).map((x) => [x.enrolmentId, x]));
+  const results = { HK1: byEnrolment(data.results?.HK1), HK2: byEnrolment(data.results?.HK2), CN: byEnrolment(data.results?.CN) };
+  const decisions = {
+    main: data.decisions?.main ? byEnrolment(data.decisions.main) : null,
+    afterRetest: data.decisions?.afterRetest ? byEnrolment(data.decisions.afterRetest) : null,
+  };
+  return { data, form: bookFormOf(data.regime), students, idx: indexScores(data.scores), corrections, asOf, absences, results, decisions };
 }
+
+/**
+ * How the paper forms write levels: TT58 summary columns are narrow and use the book's own
+ * abbreviations (book-forms.md §4.5: HL G/K/TB/Y/Kém, HK T/K/TB/Y, TĐ HSG/HSTT); TT22 writes
+ * the words (Tốt, Khá, Đạt, Chưa đạt).
+ */
+const ABBR_58: Record<string, string> = { Giỏi: 'G', Khá: 'K', 'Trung bình': 'TB', Yếu: 'Y', Kém: 'Kém', Tốt: 'T', 'Học sinh giỏi': 'HSG', 'Học sinh tiên tiến': 'HSTT' };
+export const levelText = (form: BookForm, level: string | null | undefined): string => (level ? (form === 'TT58' ? (ABBR_58[level] ?? level) : level) : '');
 
 const hasLeft = (s: StudentData, asOf: string): boolean => s.leftOn !== null && s.leftOn <= asOf;
 
@@ -312,8 +339,30 @@ export function attendancePages(ctx: Ctx, year: number, month: number): GridPage
     [{ text: 'Số TT', rowspan: 2 }, { text: 'Họ và tên', rowspan: 2, colspan: f === 'TT58' ? 2 : 1, cls: 'diag' }, ...days.map((k) => ({ text: String(k) })), { text: f === 'TT22' ? 'Tổng số buổi nghỉ' : 'TS ngày nghỉ', colspan: 3 }],
     [...days.map((k) => ({ text: WEEKDAY[new Date(Date.UTC(year, month - 1, k)).getUTCDay()]!, cls: new Date(Date.UTC(year, month - 1, k)).getUTCDay() === 0 ? 'sun' : '' })), { text: 'TS' }, { text: f === 'TT22' ? 'P' : 'p' }, { text: f === 'TT22' ? 'K' : 'k' }],
   ];
-  const width = 1 + nameCols(f).length + n + 3;
-  const totalRow: RowSource = { cells: [{ t: '' }, { t: 'Tổng số', cls: f === 'TT58' ? 'fam b' : 'l b' }, ...(f === 'TT58' ? [{ t: '' }] : []), ...empties(n + 3)], left: false };
+  const ym = `${year}-${String(month).padStart(2, '0')}-`;
+  const dayKeys = days.map((k) => `${ym}${String(k).padStart(2, '0')}`);
+  // Per-day column totals: the number of sessions missed that day (the form's "Tổng số" line).
+  const perDay = days.map(() => 0);
+  let allP = 0;
+  let allK = 0;
+  const rows: RowSource[] = ctx.students.map((s, k) => {
+    const mine = ctx.absences.get(s.enrolmentId);
+    let p = 0;
+    let kk = 0;
+    const cells = dayKeys.map((day, j): Cell => {
+      const m = mine?.get(day) ?? '';
+      for (const ch of m) ch === 'P' ? p++ : kk++;
+      perDay[j]! += m.length;
+      // TT58 writes the marks in lower case ("p" / "k", book-forms.md §4.3), TT22 in capitals.
+      return { t: f === 'TT58' ? m.toLowerCase() : m, cls: 'c' };
+    });
+    allP += p;
+    allK += kk;
+    const tot = (v: number): Cell => ({ t: v ? String(v) : '', cls: 'c' });
+    return { cells: [no(k), ...nameCells(f, s), ...cells, tot(p + kk), tot(p), tot(kk)], left: hasLeft(s, ctx.asOf) };
+  });
+  const num = (v: number): Cell => ({ t: v ? String(v) : '', cls: 'c b' });
+  const totalRow: RowSource = { cells: [{ t: '' }, { t: 'Tổng số', cls: f === 'TT58' ? 'fam b' : 'l b' }, ...(f === 'TT58' ? [{ t: '' }] : []), ...perDay.map(num), num(allP + allK), num(allP), num(allK)], left: false };
   return paginate(
     ctx,
     {
@@ -326,8 +375,7 @@ export function attendancePages(ctx: Ctx, year: number, month: number): GridPage
       signatures: [SIG.homeroomConfirm(d)],
       tail: [totalRow],
     },
-    // DATA: the roll-call (P/K per day and the totals) is another engineer's table; cells stay empty.
-    ctx.students.map((s, k) => ({ cells: [no(k), ...nameCells(f, s), ...empties(width - 1 - nameCols(f).length)], left: hasLeft(s, ctx.asOf) })),
+    rows,
   );
 }
 
@@ -537,7 +585,7 @@ export function summaryPages(ctx: Ctx, which: Term | 'CN'): GridPage[] {
   };
   const subjHead = subs.map((s): HeaderCell => ({ text: shortName(s.subjectName), cls: 'v' }));
   let header: HeaderCell[][];
-  let extra: number; // empty result columns (DATA: learning/conduct results, titles)
+  let extra: number; // result columns after the subjects (filled by resultCells)
   let title: string;
   if (f === 'TT22') {
     const nc = subs.filter((s) => s.assessment === 'comment').length;
@@ -561,6 +609,17 @@ export function summaryPages(ctx: Ctx, which: Term | 'CN'): GridPage[] {
       extra = 4;
     }
   }
+  // The results module's figures for the period (TB, HL, HK, TĐ / học tập, rèn luyện).
+  const resultCells = (s: StudentData): Cell[] => {
+    const r = ctx.results[which].get(s.enrolmentId);
+    const c = (t: string | null | undefined): Cell => ({ t: t ?? '', cls: 'c' });
+    if (f === 'TT22') return which === 'CN' ? [] : [c(r?.learning), c(r?.conduct)];
+    if (which !== 'CN') return [{ t: r?.overall ?? '', cls: 'c b' }, c(levelText(f, r?.learning)), c(levelText(f, r?.conduct)), c(levelText(f, r?.title))];
+    // Điểm KT lại: the re-tested subjects of the approved list after re-tests (up to the form's 3 cells).
+    const retested = ctx.decisions.afterRetest?.get(s.enrolmentId)?.retested ?? [];
+    const kt = retested.slice(0, 3).map((x): Cell => ({ t: `${shortName(x.subject)} ${x.after}`, cls: 'c small' }));
+    return [{ t: r?.overall ?? '', cls: 'c b' }, ...kt, ...empties(3 - kt.length)];
+  };
   return paginate(
     ctx,
     {
@@ -572,16 +631,67 @@ export function summaryPages(ctx: Ctx, which: Term | 'CN'): GridPage[] {
       correctionSubject: '',
       rowsLess: 5,
     },
-    // DATA: overall average (TB), learning level, conduct and titles come from the results issue.
-    ctx.students.map((s, k) => ({ cells: [no(k), ...nameCells(f, s), ...subs.map((_, j): Cell => ({ t: val(k, j), cls: 'c' })), ...empties(extra)], left: hasLeft(s, ctx.asOf) })),
+    ctx.students.map((s, k) => ({ cells: [no(k), ...nameCells(f, s), ...subs.map((_, j): Cell => ({ t: val(k, j), cls: 'c' })), ...resultCells(s)], left: hasLeft(s, ctx.asOf) })),
   );
 }
 
 /** The year decisions page: TT22 "XẾP LOẠI CẢ NĂM HỌC" (§1.7), TT58 right half of the year spread (§4.6). */
+/** TT58 "Ở lại lớp, KT lại, rèn luyện HK trong hè": what the main list decided for those not promoted. */
+const STAY_58: Record<string, string> = { promoted: '', repeat: 'Ở lại lớp', retest: 'KT lại', 'summer-training': 'RLHK hè' };
+
+interface YearRow {
+  readonly s: StudentData;
+  readonly learning: string | null;
+  readonly conduct: string | null;
+  readonly absences: number | null;
+  /** The approved main list's outcome, the approved list after re-tests' entry, and the final outcome. */
+  readonly main: string | null;
+  readonly after: DecisionData | null;
+  readonly final: string | null;
+  readonly title: string | null;
+}
+
+/**
+ * The year page's rows. The levels and absences are the results module's figures; outcomes and
+ * titles are printed only from the principal-approved lists (a proposed list is not a decision).
+ * The approved list's frozen figures win over today's computation: the book shows what was decided.
+ */
+function yearRows(ctx: Ctx): { rows: YearRow[]; total: number; promoted: number | null; promotedLater: number | null; repeat: number | null } {
+  const main = ctx.decisions.main;
+  const afterList = ctx.decisions.afterRetest;
+  const rows = ctx.students.map((s): YearRow => {
+    const r = ctx.results.CN.get(s.enrolmentId);
+    const m = main?.get(s.enrolmentId) ?? null;
+    const a = m && m.outcome !== 'promoted' && m.outcome !== 'repeat' ? (afterList?.get(s.enrolmentId) ?? null) : null;
+    return {
+      s,
+      learning: m ? m.learning : (r?.learning ?? null),
+      conduct: m ? m.conduct : (r?.conduct ?? null),
+      absences: m ? m.absences : r ? r.absences : null,
+      main: m?.outcome ?? null,
+      after: a,
+      final: a ? a.outcome : (m?.outcome ?? null),
+      title: m?.title ?? null,
+    };
+  });
+  const active = rows.filter((r) => !hasLeft(r.s, ctx.asOf));
+  const count = (p: (r: YearRow) => boolean): number | null => (main ? active.filter(p).length : null);
+  return {
+    rows,
+    total: active.length,
+    promoted: count((r) => r.final === 'promoted'),
+    promotedLater: count((r) => r.final === 'promoted' && r.main !== 'promoted'),
+    repeat: count((r) => r.final === 'repeat'),
+  };
+}
+
 export function yearDecisionPages(ctx: Ctx): GridPage[] {
   const d = ctx.data;
   const f = ctx.form;
-  const gvcn = 'GIÁO VIÊN CHỦ NHIỆM (Ký và ghi rõ họ tên)';
+  const y = yearRows(ctx);
+  const c = (t: string | null | undefined, cls = 'c'): Cell => ({ t: t ?? '', cls });
+  const x = (on: boolean): Cell => ({ t: on ? 'x' : '', cls: 'c b' });
+  const n = (v: number | null): string => (v === null ? '……' : String(v));
   if (f === 'TT22') {
     return paginate(
       ctx,
@@ -602,12 +712,14 @@ export function yearDecisionPages(ctx: Ctx): GridPage[] {
           ],
           [{ text: 'Kết quả rèn luyện' }, { text: 'Kết quả học tập' }, { text: 'Kết quả rèn luyện' }, { text: 'Kết quả học tập' }],
         ],
-        footNote: ['Tổng hợp chung — Tổng số học sinh: ……  Được lên lớp: ……  Trong đó …… được lên lớp sau khi học tập, rèn luyện thêm trong hè.  Không được lên lớp: ……'],
+        footNote: [`Tổng hợp chung — Tổng số học sinh: ${y.total}  Được lên lớp: ${n(y.promoted)}  Trong đó ${n(y.promotedLater)} được lên lớp sau khi học tập, rèn luyện thêm trong hè.  Không được lên lớp: ${n(y.repeat)}`],
         signatures: [SIG.homeroom(d), { ...SIG.principal(d, '(Ký và ghi rõ họ tên)') }],
         rowsLess: 5,
       },
-      // DATA: year decisions (promotion, summer re-assessment, awards, absences) come from the results issue.
-      ctx.students.map((s, k) => ({ cells: [no(k), ...nameCells(f, s), ...empties(8)], left: hasLeft(s, ctx.asOf) })),
+      y.rows.map((r, k) => ({
+        cells: [no(k), ...nameCells(f, r.s), c(r.conduct), c(r.learning), c(r.after?.conduct), c(r.after?.learning), c(r.absences === null ? '' : String(r.absences)), x(r.final === 'promoted'), x(r.final === 'repeat'), c(r.title, 'l small')],
+        left: hasLeft(r.s, ctx.asOf),
+      })),
     );
   }
   return paginate(
@@ -629,11 +741,26 @@ export function yearDecisionPages(ctx: Ctx): GridPage[] {
         ],
         [{ text: 'HL' }, { text: 'HK' }, { text: 'HL' }, { text: 'HK' }, { text: 'Lên lớp, ở lại lớp' }],
       ],
-      footNote: ['TỔNG HỢP CHUNG — Tổng số học sinh: ……  - Được lên lớp: ……  - Ở lại lớp: ……  - Được lên lớp sau khi kiểm tra lại các môn học hoặc rèn luyện trong hè: ……'],
+      footNote: [`TỔNG HỢP CHUNG — Tổng số học sinh: ${y.total}  - Được lên lớp: ${n(y.promoted)}  - Ở lại lớp: ${n(y.repeat)}  - Được lên lớp sau khi kiểm tra lại các môn học hoặc rèn luyện trong hè: ${n(y.promotedLater)}`],
       signatures: [{ caption: 'Giáo viên chủ nhiệm', sub: '(Ký và ghi rõ họ, tên)', name: d.klass.homeroomName }, { caption: 'Hiệu trưởng', sub: '(Ký tên, đóng dấu)', name: d.principalName, dateLine: dateLine(d) }],
       rowsLess: 5,
     },
-    ctx.students.map((s, k) => ({ cells: [no(k), ...nameCells(f, s), ...empties(9)], left: hasLeft(s, ctx.asOf) })),
+    y.rows.map((r, k) => ({
+      cells: [
+        no(k),
+        ...nameCells(f, r.s),
+        c(levelText(f, r.learning)),
+        c(levelText(f, r.conduct)),
+        c(r.absences === null ? '' : String(r.absences)),
+        x(r.main === 'promoted'),
+        c(r.main ? STAY_58[r.main] : '', 'c small'),
+        c(levelText(f, r.after?.learning)),
+        c(levelText(f, r.after?.conduct)),
+        c(r.after ? (r.final === 'promoted' ? 'Lên lớp' : r.final === 'repeat' ? 'Ở lại lớp' : '') : '', 'c small'),
+        c(levelText(f, r.title)),
+      ],
+      left: hasLeft(r.s, ctx.asOf),
+    })),
   );
 }
 

@@ -1,7 +1,11 @@
 import { sql, type Kysely } from 'kysely';
 import type { DB, PrintKind } from '../db/schema';
 import { selectRegime, type Regime } from '../rules';
-import type { BookData, ColumnData } from './book-data';
+import { loadAttendance } from '../attendance/attendance-service';
+import { loadClassContext } from '../results/class-context';
+import { loadClassData, studentResult, type Period as ResultPeriod } from '../results/results-service';
+import type { DecisionPayload } from '../results/year-end-service';
+import type { BookData, ColumnData, DecisionData, PeriodResultData } from './book-data';
 import { printNotFound } from './errors';
 import { paperSizeOf } from './layout';
 
@@ -78,13 +82,13 @@ export async function loadBookData(db: Kysely<DB>, schoolId: number, classId: nu
       .execute(),
   ]);
   const columnIds = columns.map((c) => Number(c.id));
-  const [scores, corrections] = columnIds.length
-    ? await Promise.all([
-        db.selectFrom('score').select(['column_id', 'enrolment_id', 'tenths', 'rating']).where('column_id', 'in', columnIds).execute(),
-        // DATA: the corrections workflow names its final state 'applied'; until it lands none match.
-        db.selectFrom('correction_request').select(['column_id', 'enrolment_id']).where('column_id', 'in', columnIds).where('state', '=', 'applied').execute(),
-      ])
-    : [[], []];
+  const enrolmentIds = students.map((s) => Number(s.id));
+  const [scores, corrections, records] = await Promise.all([
+    columnIds.length ? db.selectFrom('score').select(['column_id', 'enrolment_id', 'tenths', 'rating']).where('column_id', 'in', columnIds).execute() : Promise.resolve([]),
+    // A correction counts on the page once the workflow has written it into the book (state 'applied').
+    columnIds.length ? db.selectFrom('correction_request').select(['column_id', 'enrolment_id']).where('column_id', 'in', columnIds).where('state', '=', 'applied').execute() : Promise.resolve([]),
+    loadRecords(db, classId, enrolmentIds),
+  ]);
 
   return {
     school: {
@@ -122,7 +126,48 @@ export async function loadBookData(db: Kysely<DB>, schoolId: number, classId: nu
     ),
     scores: scores.map((s) => ({ columnId: Number(s.column_id), enrolmentId: Number(s.enrolment_id), tenths: s.tenths, rating: s.rating })),
     corrections: corrections.map((c) => ({ columnId: Number(c.column_id), enrolmentId: Number(c.enrolment_id) })),
+    ...records,
   };
+}
+
+/**
+ * What the homeroom teacher and the board record beside the scores, read through the modules that
+ * own it (read-only): roll-call marks, each period's results as the results module computes them
+ * (overall average, learning level, conduct, title — the same figures as its own pages), and the
+ * approved year-end lists. A year-end list still being proposed is not printed as decided.
+ */
+async function loadRecords(db: Kysely<DB>, classId: number, enrolmentIds: readonly number[]): Promise<Pick<BookData, 'attendance' | 'results' | 'decisions'>> {
+  const [ctx, marks, decisions] = await Promise.all([
+    loadClassContext(db, classId),
+    loadAttendance(db, enrolmentIds),
+    db.selectFrom('year_decision').select(['round', 'payload']).where('class_id', '=', classId).where('state', '=', 'approved').execute(),
+  ]);
+  const attendance = marks.map((m) => ({ enrolmentId: m.enrolmentId, day: m.day, session: m.session, mark: m.mark }));
+  if (!ctx) return { attendance };
+  const d = await loadClassData(db, ctx);
+  const results: Partial<Record<ResultPeriod, PeriodResultData[]>> = {};
+  for (const period of ['HK1', 'HK2', 'CN'] as const) {
+    results[period] = ctx.students.map((st) => {
+      const r = studentResult(d, st, period);
+      return { enrolmentId: st.enrolmentId, overall: r.overall?.text ?? null, learning: r.learning.text, conduct: r.conduct.text, title: r.title.text, absences: r.absences };
+    });
+  }
+  const round = (name: 'main' | 'after_retest'): DecisionData[] | null => {
+    const row = decisions.find((x) => x.round === name);
+    if (!row) return null;
+    const payload = row.payload as unknown as DecisionPayload;
+    return (payload.students ?? []).map((s) => ({
+      enrolmentId: Number(s.enrolmentId),
+      learning: s.learning,
+      conduct: s.conduct,
+      absences: s.absences,
+      outcome: s.outcome,
+      title: s.title,
+      retestEligible: s.retestEligible ?? [],
+      ...(s.retested ? { retested: s.retested } : {}),
+    }));
+  };
+  return { attendance, results, decisions: { main: round('main'), afterRetest: round('after_retest') } };
 }
 
 export interface ArchiveEntry {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DB } from '../../src/db/schema';
-import type { BookData, ClassSubjectData, ColumnData, ScoreData, StudentData } from '../../src/print/book-data';
+import type { AttendanceMarkData, BookData, ClassSubjectData, ColumnData, DecisionData, PeriodResultData, ScoreData, StudentData } from '../../src/print/book-data';
 import type { Regime } from '../../src/rules';
 
 /**
@@ -56,6 +56,25 @@ export interface BookDataOptions {
   yearName?: string;
   grade?: number;
   paper?: 'A4' | 'A3';
+  /** Roll-call marks, results and year lists as the other modules would hand them over. */
+  records?: boolean;
+}
+
+/**
+ * Roll-call marks of the two named students in November of the first calendar year (student 0 =
+ * Nguyễn Thị Ngọc Ánh, student 1 = Đặng Quốc Khánh): Ánh P on the 4th (both sessions), K on the 5th,
+ * P on the 12th; Khánh K on the 4th. Month totals by hand — Ánh TS 4, P 3, K 1; Khánh TS 1, P 0, K 1;
+ * per day: 4th → 3 sessions, 5th → 1, 12th → 1; class TS 5, P 3, K 2.
+ */
+export function absencesFor(y: number, enrolment: readonly number[]): AttendanceMarkData[] {
+  const d = (n: number) => `${y}-11-${String(n).padStart(2, '0')}`;
+  return [
+    { enrolmentId: enrolment[0]!, day: d(4), session: 'sang', mark: 'P' },
+    { enrolmentId: enrolment[0]!, day: d(4), session: 'chieu', mark: 'P' },
+    { enrolmentId: enrolment[0]!, day: d(5), session: 'sang', mark: 'K' },
+    { enrolmentId: enrolment[0]!, day: d(12), session: 'sang', mark: 'P' },
+    { enrolmentId: enrolment[1]!, day: d(4), session: 'sang', mark: 'K' },
+  ];
 }
 
 /** Plain BookData, no database: for the pure view model and rendering tests. */
@@ -106,7 +125,9 @@ export function bookData(o: BookDataOptions = {}): BookData {
       else scores.push({ columnId: c.id, enrolmentId: st.enrolmentId, tenths: markFor(i, j, c.kind), rating: null });
     }),
   );
+  const records = o.records ? recordsFor(regime, y, students.map((s) => s.enrolmentId)) : {};
   return {
+    ...records,
     school: { name: 'Trường THCS Thử Nghiệm', level: 'THCS', province: 'Hà Nội', district: 'Quận Cầu Giấy', commune: 'Phường Dịch Vọng', paper: o.paper ?? 'A4' },
     year: { name: yearName, startDate: `${y}-09-05`, endDate: `${y + 1}-05-31` },
     terms: [
@@ -122,6 +143,26 @@ export function bookData(o: BookDataOptions = {}): BookData {
     scores,
     corrections: [],
   };
+}
+
+/**
+ * Results and approved year lists as the results module hands them over (inputs of the pure view
+ * model, not computed here): student 0 good, student 1 sent to a re-test then promoted after it,
+ * student 2 repeats; the others have no result yet.
+ */
+function recordsFor(regime: Regime, y: number, ids: readonly number[]): Pick<BookData, 'attendance' | 'results' | 'decisions'> {
+  const tt22 = regime === 'TT22';
+  const res = (id: number, learning: string, conduct: string, title: string | null, absences: number): PeriodResultData => ({ enrolmentId: id, overall: tt22 ? null : '7,9', learning, conduct, title, absences });
+  const period = [res(ids[0]!, tt22 ? 'Tốt' : 'Khá', 'Tốt', tt22 ? null : 'Học sinh tiên tiến', 4), res(ids[1]!, tt22 ? 'Chưa đạt' : 'Yếu', tt22 ? 'Khá' : 'Khá', null, 1), res(ids[2]!, tt22 ? 'Chưa đạt' : 'Kém', tt22 ? 'Chưa đạt' : 'Yếu', null, 50)];
+  const dec = (id: number, learning: string, conduct: string, absences: number, outcome: string, title: string | null, extra: Partial<DecisionData> = {}): DecisionData => ({ enrolmentId: id, learning, conduct, absences, outcome, title, retestEligible: [], ...extra });
+  const main = [
+    dec(ids[0]!, tt22 ? 'Tốt' : 'Khá', 'Tốt', 4, 'promoted', tt22 ? 'Học sinh Giỏi' : 'Học sinh tiên tiến'),
+    dec(ids[1]!, tt22 ? 'Chưa đạt' : 'Yếu', 'Khá', 1, 'retest', null, { retestEligible: ['Toán'] }),
+    dec(ids[2]!, tt22 ? 'Chưa đạt' : 'Kém', tt22 ? 'Chưa đạt' : 'Yếu', 50, 'repeat', null),
+    ...ids.slice(3).map((id) => dec(id, tt22 ? 'Đạt' : 'Trung bình', tt22 ? 'Đạt' : 'Khá', 0, 'promoted', null)),
+  ];
+  const after = main.map((m) => (m.enrolmentId === ids[1] ? { ...m, learning: tt22 ? 'Đạt' : 'Trung bình', outcome: 'promoted', retested: [{ subject: 'Toán', before: '3,4', after: '6,5' }] } : m));
+  return { attendance: absencesFor(y, ids), results: { HK1: period, HK2: period, CN: period }, decisions: { main, afterRetest: after } };
 }
 
 export interface SeededClass {
