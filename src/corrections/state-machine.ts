@@ -4,7 +4,8 @@
  *
  * requested → confirmed (homeroom teacher, TT58 Điều 20) → approved | rejected (principal, or a
  * vice-principal when the school's rules delegate 'correction.approve') → applied.
- * The requester may withdraw before a decision; the system expires requests nobody acted on.
+ * The requester may withdraw before a decision; the approver may still reject an approval not yet
+ * applied; the system expires requests nobody acted on.
  */
 import type { Action } from '../auth/permissions';
 
@@ -31,6 +32,8 @@ export const TRANSITIONS: readonly Transition[] = [
   { from: 'confirmed', action: 'reject', to: 'rejected', party: 'approver', permission: 'correction.approve', labelVi: 'Không duyệt', commentRequired: true },
   { from: 'requested', action: 'reject', to: 'rejected', party: 'approver', permission: 'correction.approve', labelVi: 'Không duyệt', commentRequired: true },
   { from: 'approved', action: 'apply', to: 'applied', party: 'approver', permission: 'correction.approve', labelVi: 'Cập nhật điểm', commentRequired: false },
+  // An approval not yet applied can still be turned down (e.g. the cell changed meanwhile: the request is stale).
+  { from: 'approved', action: 'reject', to: 'rejected', party: 'approver', permission: 'correction.approve', labelVi: 'Không duyệt', commentRequired: true },
   { from: 'requested', action: 'withdraw', to: 'withdrawn', party: 'requester', permission: null, labelVi: 'Rút đề nghị', commentRequired: false },
   { from: 'confirmed', action: 'withdraw', to: 'withdrawn', party: 'requester', permission: null, labelVi: 'Rút đề nghị', commentRequired: false },
   { from: 'requested', action: 'expire', to: 'expired', party: 'system', permission: null, labelVi: 'Hết hạn', commentRequired: false },

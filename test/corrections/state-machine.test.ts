@@ -45,6 +45,11 @@ describe('decide()', () => {
     expect(decide(facts('confirmed'), 'reject', actor(PRINCIPAL, ['approver']), '')).toMatchObject({ ok: false, code: 'CORRECTION_COMMENT_REQUIRED' });
     expect(decide(facts('confirmed'), 'reject', actor(PRINCIPAL, ['approver']), 'Không có minh chứng')).toMatchObject({ ok: true, transition: { to: 'rejected' } });
   });
+  it('an approval not yet applied can still be rejected (a stale request must have a way out), with a comment', () => {
+    expect(decide(facts('approved'), 'reject', actor(PRINCIPAL, ['approver']), '')).toMatchObject({ ok: false, code: 'CORRECTION_COMMENT_REQUIRED' });
+    expect(decide(facts('approved'), 'reject', actor(PRINCIPAL, ['approver']), 'Ô điểm đã thay đổi')).toMatchObject({ ok: true, transition: { to: 'rejected' } });
+    expect(decide(facts('approved'), 'reject', actor(REQUESTER, ['requester']), 'Ô điểm đã thay đổi')).toMatchObject({ ok: false });
+  });
   it('availableActions lists what the buttons may offer', () => {
     expect(availableActions(facts('confirmed'), actor(PRINCIPAL, ['approver']))).toEqual(['approve', 'reject']);
     expect(availableActions(facts('requested'), actor(REQUESTER, ['requester']))).toEqual(['withdraw']);
