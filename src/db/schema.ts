@@ -503,8 +503,10 @@ export interface DisabilityOverrideTable {
   outcome: 'promoted' | 'repeat' | 'retest' | 'summer-training';
   reason: string;
   dossier_ref: string;
-  approved_by: number;
-  approved_at: Generated<Date>;
+  /** Who recorded it (0013); pending until the principal approves. */
+  requested_by: number | null;
+  approved_by: number | null;
+  approved_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
 }
 
 export interface YearDecisionTable {

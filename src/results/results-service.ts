@@ -2,10 +2,13 @@
  * Class results per term: every student's subject averages (the grid's own computation), overall average
  * (TT58 regimes), learning level strict/final with the adjustment clause, conduct/training, absences,
  * titles and (for the year) the outcome — all from the rules engine, each with its explanation.
- * Approved exemptions (exemption table) take the subject out of the period's ranking (TT58 Điều 12.4); a
- * principal-approved disability override replaces the computed level and outcome and is always flagged.
+ * Approved exemptions act through the rules engine's exemptionEffect, from their scope AND their period (the
+ * dates decide which semesters they cover): TT58 Điều 12.4 (whole subject: out of the exempted semester's
+ * ranking, year result = the semester studied, no marks required), TT22 Điều 10 / TT58 Điều 12.5 (practical
+ * part: marks assess theory, the subject stays in every ranking). A principal-approved disability override
+ * replaces the computed level and outcome and is always flagged.
  */
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { DB } from '../db/schema';
 import type { Session } from '../auth/session';
 import {
@@ -16,6 +19,9 @@ import {
   eligibleRetestSubjects,
   renderExplanationVi,
   isRulesError,
+  exemptionEffect,
+  type ExemptionEffect,
+  type ExemptionScope,
   type LearningRank,
   type RankingSubjectInput,
   type Regime,
@@ -70,7 +76,10 @@ export interface ClassData {
   averages: (cs: ClassSubjectContext, enrolmentId: number) => { HK1: AverageCell | null; HK2: AverageCell | null; CN: AverageCell };
   conduct: Awaited<ReturnType<typeof loadConduct>>;
   absences: Map<number, number>;
-  exemptions: Map<number, Array<{ subjectId: number; scope: string }>>;
+  /** Approved exemptions as recorded (scope and period), by enrolment. */
+  exemptions: Map<number, Array<{ subjectId: number; scope: string; from: string; to: string }>>;
+  /** Their effect per enrolment and subject id (rules engine); a subject without one is not exempted. */
+  effects: Map<number, Map<number, ExemptionEffect>>;
   overrides: Map<number, { learning: string; outcome: string; reason: string }>;
   columns: Awaited<ReturnType<typeof loadColumns>>;
   scores: Map<number, Map<number, { tenths: number | null; rating: string | null }>>;
@@ -85,19 +94,37 @@ export async function loadClassData(db: Kysely<DB>, c: ClassContext): Promise<Cl
     loadColumns(db, subjects.map((s) => s.id)),
     loadConduct(db, ids),
     yearAbsences(db, c),
-    ids.length ? db.selectFrom('exemption').select(['enrolment_id', 'subject_id', 'scope']).where('enrolment_id', 'in', ids).where('approved_at', 'is not', null).execute() : Promise.resolve([]),
-    ids.length ? db.selectFrom('disability_override').select(['enrolment_id', 'learning', 'outcome', 'reason']).where('enrolment_id', 'in', ids).execute() : Promise.resolve([]),
+    ids.length
+      ? db.selectFrom('exemption').select(['enrolment_id', 'subject_id', 'scope', sql<string>`to_char(valid_from, 'YYYY-MM-DD')`.as('from'), sql<string>`to_char(valid_to, 'YYYY-MM-DD')`.as('to')]).where('enrolment_id', 'in', ids).where('approved_at', 'is not', null).orderBy('id').execute()
+      : Promise.resolve([]),
+    ids.length ? db.selectFrom('disability_override').select(['enrolment_id', 'learning', 'outcome', 'reason']).where('enrolment_id', 'in', ids).where('approved_at', 'is not', null).execute() : Promise.resolve([]),
   ]);
   const scoreRows = await loadScores(db, columns.map((x) => x.id));
   const byEnrolment = cellMaps(scoreRows);
   const colsBySubject = new Map<number, typeof columns>();
   for (const col of columns) colsBySubject.set(col.classSubjectId, [...(colsBySubject.get(col.classSubjectId) ?? []), col]);
-  const exemptions = new Map<number, Array<{ subjectId: number; scope: string }>>();
-  for (const e of ex) exemptions.set(Number(e.enrolment_id), [...(exemptions.get(Number(e.enrolment_id)) ?? []), { subjectId: Number(e.subject_id), scope: e.scope }]);
+  const exemptions = new Map<number, Array<{ subjectId: number; scope: string; from: string; to: string }>>();
+  for (const e of ex) exemptions.set(Number(e.enrolment_id), [...(exemptions.get(Number(e.enrolment_id)) ?? []), { subjectId: Number(e.subject_id), scope: e.scope, from: e.from, to: e.to }]);
   const subjectIdOf = new Map<number, number>();
   const rawSubjects = subjects.length ? await db.selectFrom('class_subject').select(['id', 'subject_id']).where('id', 'in', subjects.map((s) => s.id)).execute() : [];
   for (const r of rawSubjects) subjectIdOf.set(Number(r.id), Number(r.subject_id));
   Object.assign(subjects, subjects.map((s) => Object.assign(s, { subjectId: subjectIdOf.get(s.id) })));
+  const effects = new Map<number, Map<number, ExemptionEffect>>();
+  for (const [enrolmentId, list] of exemptions) {
+    const bySubject = new Map<number, ExemptionEffect>();
+    for (const cs of subjects) {
+      const mine = list.filter((e) => e.subjectId === subjectIdOf.get(cs.id));
+      if (!mine.length) continue;
+      try {
+        bySubject.set(subjectIdOf.get(cs.id)!, exemptionEffect(c.regime, cs.subjectName, mine.map((e) => ({ scope: e.scope as ExemptionScope, from: e.from, to: e.to })), c.terms, c.options));
+      } catch (e) {
+        // Recorded under another regime setting (e.g. the grade's regime was changed since): it cannot apply now;
+        // the subject is computed as if not exempted and the exemptions list still shows the record.
+        if (!isRulesError(e)) throw e;
+      }
+    }
+    effects.set(enrolmentId, bySubject);
+  }
   return {
     c,
     subjects,
@@ -108,6 +135,7 @@ export async function loadClassData(db: Kysely<DB>, c: ClassContext): Promise<Cl
     conduct,
     absences,
     exemptions,
+    effects,
     overrides: new Map(ov.map((o) => [Number(o.enrolment_id), { learning: o.learning, outcome: o.outcome, reason: o.reason }])),
     columns,
     scores: byEnrolment as ClassData['scores'],
@@ -116,9 +144,37 @@ export async function loadClassData(db: Kysely<DB>, c: ClassContext): Promise<Cl
 
 export const subjectIdOf = (cs: ClassSubjectContext): number => (cs as ClassSubjectContext & { subjectId?: number }).subjectId ?? -1;
 
-/** Whether an approved exemption takes the subject out of `period` (TT58 Điều 12: HK1/HK2/year; TT22 only a practical part, never the subject). */
-function exemptIn(scopes: readonly string[], period: Period): boolean {
-  return scopes.includes('year') || (period !== 'CN' && scopes.includes(period));
+const SEM_VI = { HK1: 'học kỳ I', HK2: 'học kỳ II' } as const;
+
+/**
+ * The subject's figure for `period` under its exemption effect (rules engine): left out, the year result taking
+ * the place of an exempted semester (A-58-EXEMPT-SEM = keep), the year made of the one semester studied (TT58
+ * Điều 12.4), or the normal figure — annotated when the marks assessed theory instead of practice.
+ */
+function exemptFigure(d: ClassData, cs: ClassSubjectContext, enrolmentId: number, period: Period): { exempt: boolean; cell: AverageCell | null } {
+  const e = d.effects.get(enrolmentId)?.get(subjectIdOf(cs));
+  const a = d.averages(cs, enrolmentId);
+  if (!e) return { exempt: false, cell: a[period] };
+  const why = e.explanation.summaryVi + (e.explanation.clause ? ` (${e.explanation.clause.doc} Điều ${e.explanation.clause.article}${e.explanation.clause.clause ? ` khoản ${e.explanation.clause.clause}` : ''})` : '');
+  const yearCell = (): AverageCell | null => {
+    if (e.yearFrom.length === 2) return a.CN;
+    if (e.yearFrom.length === 0) return null;
+    const s = a[e.yearFrom[0]!];
+    return { text: s?.text ?? null, explanationVi: `Cả năm = kết quả ${SEM_VI[e.yearFrom[0]!]}: ${why}\n${s?.explanationVi ?? 'Chưa có điểm.'}` };
+  };
+  if (period === 'CN') {
+    if (e.ranking.year === 'excluded') return { exempt: true, cell: { text: 'Miễn', explanationVi: why } };
+    const y = yearCell();
+    return { exempt: false, cell: e.practicalSemesters.length && y ? { text: y.text, explanationVi: `${why}\n${y.explanationVi}` } : y };
+  }
+  const r = e.ranking[period];
+  if (r === 'excluded') return { exempt: true, cell: { text: 'Miễn', explanationVi: why } };
+  if (r === 'year-result') {
+    const y = yearCell();
+    return { exempt: false, cell: { text: y?.text ?? null, explanationVi: `${why}\n${y?.explanationVi ?? ''}` } };
+  }
+  const own = a[period];
+  return { exempt: false, cell: e.evaluation[period] === 'theory' && own ? { text: own.text, explanationVi: `${why}\n${own.explanationVi}` } : own };
 }
 
 /** One student's ranking input for a period, or the subjects still without a result. */
@@ -126,13 +182,10 @@ export function rankingInput(d: ClassData, enrolmentId: number, period: Period, 
   const subjects: RankingSubjectInput[] = [];
   const missing: string[] = [];
   const cells: SubjectCell[] = [];
-  const ex = d.exemptions.get(enrolmentId) ?? [];
   for (const cs of d.subjects) {
-    const scopes = ex.filter((e) => e.subjectId === subjectIdOf(cs)).map((e) => e.scope);
-    const exempt = exemptIn(scopes, period);
-    const a = d.averages(cs, enrolmentId)[period];
+    const { exempt, cell: a } = exemptFigure(d, cs, enrolmentId, period);
     if (exempt) {
-      cells.push({ text: 'Miễn', explanationVi: 'Được miễn học môn này trong kỳ (hồ sơ đã được hiệu trưởng duyệt); không tính khi xếp loại (TT58 Điều 12.4).', exempt: true });
+      cells.push({ text: 'Miễn', explanationVi: a?.explanationVi ?? '', exempt: true });
       subjects.push({ name: cs.subjectName, exempt: true, ...(cs.assessment === 'comment' ? { result: 'Đ' } : { average: '0' }) });
       continue;
     }
@@ -269,11 +322,13 @@ export function missingMarks(d: ClassData): Array<{ student: string; subject: st
   const termCode = new Map(d.c.terms.map((t) => [t.id, t.code === 'HK1' ? 'HK I' : 'HK II']));
   for (const st of d.c.students) {
     if (st.leftOn !== null) continue;
-    const ex = d.exemptions.get(st.enrolmentId) ?? [];
+    const effects = d.effects.get(st.enrolmentId);
     for (const cs of d.subjects) {
-      const scopes = ex.filter((e) => e.subjectId === subjectIdOf(cs)).map((e) => e.scope);
-      if (scopes.includes('year')) continue;
-      const cols = d.columns.filter((col) => col.classSubjectId === cs.id && !scopes.includes(d.c.terms.find((t) => t.id === col.termId)?.code ?? ''));
+      // A whole-subject exemption (TT58 Điều 12.4) needs no marks in the semesters it covers; a practical-part one needs all.
+      const e = effects?.get(subjectIdOf(cs));
+      if (e && !e.columnsRequired.HK1 && !e.columnsRequired.HK2) continue;
+      const required = (termId: number) => { const code = d.c.terms.find((t) => t.id === termId)?.code; return !e || !code || e.columnsRequired[code]; };
+      const cols = d.columns.filter((col) => col.classSubjectId === cs.id && required(col.termId));
       if (!cols.length) { out.push({ student: st.displayName, subject: cs.subjectName, columns: ['(chưa có cột điểm)'] }); continue; }
       const cells = d.scores.get(st.enrolmentId);
       const gaps = cols.filter((col) => { const v = cells?.get(col.id); return !v || (v.tenths === null && v.rating === null); }).map((col) => `${col.label} ${termCode.get(col.termId) ?? ''}`.trim());

@@ -59,14 +59,22 @@ describe('exemptions', () => {
 });
 
 describe('disability override', () => {
-  it('principal only, a level of the regime, always shown as an override', async () => {
+  it('the homeroom teacher proposes, only the principal approves; a level of the regime; always shown as an override', async () => {
     const s2 = r.enrolment8A.get('S2')!;
     const body = { enrolmentId: s2, learning: 'Khá', outcome: 'promoted', reason: 'Học sinh khuyết tật, đánh giá theo kế hoạch giáo dục cá nhân', dossierRef: 'KHGDCN-03' };
-    expect((await minh.post(`/results/class/${r.class8A}/overrides`, body)).status).toBe(403);
+    // Recorded by the homeroom teacher: pending, not counted, and the teacher cannot approve it.
+    expect((await (await minh.post(`/results/class/${r.class8A}/overrides`, body)).json()) as any).toEqual({ ok: true, approved: false });
+    expect(((await (await minh.get(`/results/class/${r.class8A}?period=CN`)).json()) as any).rows.find((x: any) => x.enrolmentId === s2).override).toBeNull();
+    expect((await minh.post(`/results/class/${r.class8A}/overrides/${s2}/approve`, {})).status).toBe(403);
+    const pending = (await (await lan.get('/results/pending')).json()) as any;
+    expect(pending.overrides.map((o: any) => [o.student, o.learning, o.approved])).toEqual([['Học Sinh S2', 'Khá', false]]);
+    expect((await minh.get('/results/pending')).status).toBe(403);
     const bad = await lan.post(`/results/class/${r.class8A}/overrides`, { ...body, learning: 'Đạt' });
     expect(bad.status).toBe(400);
     expect(((await bad.json()) as any).error.code).toBe('RESULTS_INVALID_LEVEL');
-    expect((await lan.post(`/results/class/${r.class8A}/overrides`, body)).status).toBe(200);
+    expect((await lan.post(`/results/class/${r.class8A}/overrides/${s2}/approve`, {})).status).toBe(200);
+    expect(await auditCount(h, 'disability_override.approve')).toBe(1);
+    expect(((await (await lan.get('/results/pending')).json()) as any).overrides).toEqual([]);
     const res = (await (await minh.get(`/results/class/${r.class8A}?period=CN`)).json()) as any;
     const row = res.rows.find((x: any) => x.enrolmentId === s2);
     expect(row.override).toEqual({ learning: 'Khá', outcome: 'promoted', reason: body.reason });
@@ -80,8 +88,8 @@ describe('statistics', () => {
     const stats = (await (await lan.get('/results/statistics?period=CN')).json()) as any;
     const school = stats.school.find((t: any) => t.regime === 'TT58_TT26');
     // 8A: four students at 9.0 in Toán, Ngữ văn, Tiếng Anh → band 8–10 ×4 each; Thể dục Đ for the year (semester II).
-    // Learning: S3, S4 Giỏi; S2 Khá by the principal's override. S1: the exemption covered HK I only, and under
-    // TT26 (A-26-COMMENT = two-thirds) the year's Thể dục needs ≥ 2/3 of the year's ratings Đ — half were CĐ → CĐ.
+    // Learning: S3, S4 Giỏi; S2 Khá by the principal's override. S1: the exemption covered HK I only, so the
+    // year's Thể dục is the result of semester II, the one studied (TT58 Điều 12.4) — CĐ (every S1 rating was CĐ).
     // With a CĐ subject S1 fails 13.1–13.3 (comment subjects must be Đ) → Yếu by the table; ĐTB 9,0 is at Giỏi
     // level and one subject pulled it to Yếu → 13.6.b raises it to Trung bình. No conduct entered yet.
     expect(school.students).toBe(4);

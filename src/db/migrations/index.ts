@@ -10,6 +10,7 @@ import * as m0010 from './0010_lms_sync';
 import * as m0011 from './0011_corrections';
 import * as m0009 from './0009_attendance_conduct_results';
 import * as m0012 from './0012_school_calendar';
+import * as m0013 from './0013_results_exemptions_retest';
 import * as m0015 from './0015_inspector';
 import * as m0014 from './0014_lms_sync_averages_tokens';
 
@@ -26,6 +27,7 @@ export const migrations: Record<string, Migration> = {
   '0011_corrections': m0011,
   '0009_attendance_conduct_results': m0009,
   '0012_school_calendar': m0012,
+  '0013_results_exemptions_retest': m0013,
   '0015_inspector': m0015,
   '0014_lms_sync_averages_tokens': m0014,
 };

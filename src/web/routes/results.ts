@@ -10,7 +10,14 @@ import { loadClassResults } from '../../results/results-service';
 import { listVisibleClasses } from '../../gradebook/class-summary';
 import { handle, idSchema, parseWith, wantsJson } from './route-kit';
 import { loadStatistics, BANDS } from '../../results/statistics';
-import { approveExemption, listExemptions, recordDisabilityOverride, recordExemption } from '../../results/exemptions';
+import { approveDisabilityOverride, approveExemption, listExemptions, listOverrides, listPending, recordDisabilityOverride, recordExemption, SCOPE_VI } from '../../results/exemptions';
+import { authoriseClassView, classFor } from '../../results/class-context';
+import { loadClassSubjectsOfClass } from '../../gradebook/grid-repository';
+import { exemptionAllowed, LEVELS_22, LEVELS_58 } from '../../rules';
+import { isAppError } from '../../shared/errors';
+import { OUTCOME_VI } from '../../results/results-service';
+import type { Request, Response } from 'express';
+import type { Session } from '../../auth/session';
 
 const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const exemptionSchema = z.object({ enrolmentId: idSchema, classSubjectId: idSchema, scope: z.enum(['HK1', 'HK2', 'year', 'practical']), dossierRef: z.string().trim().min(1).max(200), validFrom: isoDay, validTo: isoDay });
@@ -24,7 +31,9 @@ export function resultsRoutes(db: Kysely<DB>): Router {
     const s = res.locals.session!;
     // Homeroom teachers see their own classes, the board every class of the open years (same rule as the class summary).
     const classes = await listVisibleClasses(db, s);
-    res.render('results/index', { title: 'Điểm danh & kết quả', me: await loadMe(db, s), nav: navFor(s.roles, '/results'), classes });
+    // The principal sees at once what waits for their approval (exemptions, disability overrides).
+    const pending = s.roles.includes('principal') ? await listPending(db, s) : null;
+    res.render('results/index', { title: 'Điểm danh & kết quả', me: await loadMe(db, s), nav: navFor(s.roles, '/results'), classes, pending });
   }));
   r.get('/results/class/:classId(\\d+)', requireSession, handle(async (req, res) => {
     const s = res.locals.session!;
@@ -51,24 +60,73 @@ export function resultsRoutes(db: Kysely<DB>): Router {
     res.render('results/statistics', { title: 'Thống kê', me: await loadMe(db, s), nav: navFor(s.roles, '/results'), stats, bands: BANDS.map((b) => b.key) });
   }));
 
-  const done = (req: import('express').Request, res: import('express').Response, classId: number, body: unknown) => {
-    if (req.is('application/json')) res.json(body);
-    else res.redirect(303, res.locals.u(`/results/class/${classId}`));
+  /**
+   * The entry page for exemptions and disability overrides of one class: the homeroom teacher or the school admin
+   * records (forms), the principal approves. Names, subjects and records only — no marks (the admin sees it too).
+   */
+  const showEntries = async (req: Request, res: Response, classId: number, error: { code: string; message: string } | null, form: Record<string, unknown> = {}) => {
+    const s = res.locals.session!;
+    const c = await classFor(db, s, classId);
+    if (!(c.homeroomPersonId === s.personId || s.roles.includes('school_admin'))) authoriseClassView(s, c);
+    const subjects = (await loadClassSubjectsOfClass(db, classId)).filter((x) => (['HK1', 'HK2', 'year', 'practical'] as const).some((sc) => exemptionAllowed(c.regime, x.subjectName, sc)));
+    const page = {
+      classId,
+      className: c.className,
+      schoolYearName: c.schoolYearName,
+      regime: c.regime,
+      terms: c.terms,
+      students: c.students.filter((x) => x.leftOn === null).map((x) => ({ enrolmentId: x.enrolmentId, name: x.displayName })),
+      subjects: subjects.map((x) => ({ id: x.id, name: x.subjectName, scopes: (['HK1', 'HK2', 'year', 'practical'] as const).filter((sc) => exemptionAllowed(c.regime, x.subjectName, sc)).map((sc) => ({ value: sc, label: SCOPE_VI[sc] })) })),
+      levels: c.regime === 'TT22' ? LEVELS_22 : LEVELS_58,
+      outcomes: (['promoted', 'repeat', 'retest', 'summer-training'] as const).map((o) => ({ value: o, label: OUTCOME_VI[o]! })),
+      exemptions: await listExemptions(db, classId),
+      overrides: await listOverrides(db, classId),
+      canRecord: c.homeroomPersonId === s.personId || s.roles.includes('school_admin') || s.roles.includes('principal'),
+      canApprove: s.roles.includes('principal'),
+    };
+    if (wantsJson(req) && !error) {
+      res.json(page);
+      return;
+    }
+    const status = error ? (error.code.startsWith('AUTH_') ? 403 : 400) : 200;
+    res.status(status).render('results/exemptions', { title: `Miễn học và ghi đè kết quả — lớp ${c.className}`, me: await loadMe(db, s), nav: navFor(s.roles, '/results'), page, error, form });
   };
-  r.post('/results/class/:classId(\\d+)/exemptions', requireSession, handle(async (req, res) => {
+
+  /** JSON callers get the typed error; a form gets its page back with the Vietnamese refusal (nothing changed). */
+  const entryAction = (fn: (req: Request, s: Session, classId: number) => Promise<unknown>) => handle(async (req, res) => {
     const classId = parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.classId);
-    const id = await recordExemption(db, res.locals.session!, classId, parseWith('RESULTS_BAD_REQUEST', exemptionSchema, req.body));
-    done(req, res, classId, { id });
+    try {
+      const body = await fn(req, res.locals.session!, classId);
+      if (req.is('application/json')) res.json(body);
+      else res.redirect(303, res.locals.u(`/results/class/${classId}/exemptions`));
+    } catch (e) {
+      if (!req.is('application/json') && isAppError(e) && (e.kind === 'bad_request' || e.kind === 'conflict')) await showEntries(req, res, classId, { code: e.code, message: e.vi }, req.body as Record<string, unknown>);
+      else throw e;
+    }
+  });
+
+  r.get('/results/class/:classId(\\d+)/exemptions', requireSession, handle(async (req, res) => {
+    await showEntries(req, res, parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.classId), null);
   }));
-  r.post('/results/class/:classId(\\d+)/exemptions/:exId(\\d+)/approve', requireSession, handle(async (req, res) => {
-    const classId = parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.classId);
-    await approveExemption(db, res.locals.session!, classId, parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.exId));
-    done(req, res, classId, { ok: true });
+  r.post('/results/class/:classId(\\d+)/exemptions', requireSession, entryAction(async (req, s, classId) => ({ id: await recordExemption(db, s, classId, parseWith('RESULTS_BAD_REQUEST', exemptionSchema, req.body)) })));
+  r.post('/results/class/:classId(\\d+)/exemptions/:exId(\\d+)/approve', requireSession, entryAction(async (req, s, classId) => {
+    await approveExemption(db, s, classId, parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.exId));
+    return { ok: true };
   }));
-  r.post('/results/class/:classId(\\d+)/overrides', requireSession, handle(async (req, res) => {
-    const classId = parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.classId);
-    await recordDisabilityOverride(db, res.locals.session!, classId, parseWith('RESULTS_BAD_REQUEST', overrideSchema, req.body));
-    done(req, res, classId, { ok: true });
+  r.post('/results/class/:classId(\\d+)/overrides', requireSession, entryAction(async (req, s, classId) => ({ ok: true, ...(await recordDisabilityOverride(db, s, classId, parseWith('RESULTS_BAD_REQUEST', overrideSchema, req.body))) })));
+  r.post('/results/class/:classId(\\d+)/overrides/:enrolmentId(\\d+)/approve', requireSession, entryAction(async (req, s, classId) => {
+    await approveDisabilityOverride(db, s, classId, parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.enrolmentId));
+    return { ok: true };
+  }));
+  /** What waits for the principal across the school: exemptions and disability overrides not yet approved. */
+  r.get('/results/pending', requireSession, handle(async (req, res) => {
+    const s = res.locals.session!;
+    const pending = await listPending(db, s);
+    if (wantsJson(req)) {
+      res.json(pending);
+      return;
+    }
+    res.render('results/pending', { title: 'Chờ hiệu trưởng duyệt', me: await loadMe(db, s), nav: navFor(s.roles, '/results'), pending, canApprove: s.roles.includes('principal') });
   }));
   return r;
 }
