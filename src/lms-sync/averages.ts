@@ -18,6 +18,9 @@
  * - A student exempt from the subject in that period, or without a computable average: nothing is sent;
  *   if a value was sent before, the LMS grade is cleared (a NotReady score without scoreGiven).
  * - Students who left the class are not sent (only enrolled learners).
+ * - Once the after-re-test list is approved, a scored re-test result replaces that subject's year result
+ *   (TT22 Điều 14 / TT58 re-test: "each result replaces that subject's year result"), so the year-average
+ *   line item then carries the re-test score for those students.
  * Re-approval (after reopen + correction, or the after-retest round) queues only the averages whose value
  * differs from the last one queued for that line item and student; a gone line item gets a new one.
  */
@@ -75,6 +78,12 @@ export async function queueApprovedAverages(trx: Transaction<DB>, input: { class
   const students = c.students.filter((s) => s.leftOn === null);
   const people = students.length ? await trx.selectFrom('person').select(['id', 'lms_user_id']).where('id', 'in', students.map((s) => s.personId)).execute() : [];
   const lmsOf = new Map(people.filter((p) => p.lms_user_id).map((p) => [Number(p.id), p.lms_user_id as string]));
+  const afterRetest = await trx.selectFrom('year_decision').select('id').where('class_id', '=', input.classId).where('round', '=', 'after_retest').where('state', '=', 'approved').executeTakeFirst();
+  const retests =
+    afterRetest && students.length
+      ? await trx.selectFrom('retest_score').select(['enrolment_id', 'subject_id', 'tenths']).where('enrolment_id', 'in', students.map((s) => s.enrolmentId)).where('tenths', 'is not', null).execute()
+      : [];
+  const retestOf = new Map(retests.map((r) => [`${Number(r.enrolment_id)}:${Number(r.subject_id)}`, r.tenths as number]));
 
   const rows: Array<{ itemId: number; url: string | null; csId: number; enrolmentId: number; lmsUserId: string; tenths: number | null; kind: string; term: string | null }> = [];
   let lineItems = 0;
@@ -96,7 +105,8 @@ export async function queueApprovedAverages(trx: Transaction<DB>, input: { class
         const lmsUserId = lmsOf.get(st.personId);
         if (!lmsUserId) continue;
         const scopes = (d.exemptions.get(st.enrolmentId) ?? []).filter((e) => e.subjectId === subjectIdOf(cs)).map((e) => e.scope);
-        const tenths = exemptIn(scopes, a.period) ? null : averageTenths(d.averages(cs, st.enrolmentId)[a.period]?.text);
+        const retest = a.period === 'CN' ? retestOf.get(`${st.enrolmentId}:${subjectIdOf(cs)}`) : undefined;
+        const tenths = exemptIn(scopes, a.period) ? null : retest ?? averageTenths(d.averages(cs, st.enrolmentId)[a.period]?.text);
         rows.push({ itemId: Number(item.id), url: item.lineitem_url, csId: cs.id, enrolmentId: st.enrolmentId, lmsUserId, tenths, kind: a.kind, term: a.term });
       }
     }
