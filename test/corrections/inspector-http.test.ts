@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { startHarness, type Harness } from '../support/harness';
 import { seedGradebook, launchAs, auditCount, T_HOA, T_TUAN, P_LAN, STUDENTS, type GradebookFixture, type Client, type Person } from '../support/gradebook-factory';
 import { INSPECTOR_PAGES } from '../../src/auth/inspector';
+import { fingerprint as fp } from './db-fingerprint';
 
 /**
  * Issue 8 — the inspector (thanh tra of the education office) through real HTTP: designated by the
@@ -44,16 +45,7 @@ async function vnDay(days: number): Promise<string> {
   return r.rows[0]!.d;
 }
 
-/** Every row of every table of ours, hashed: "nothing changed" means this string is identical. */
-async function fingerprint(): Promise<string> {
-  const tables = await sql<{ t: string }>`SELECT table_name AS t FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY 1`.execute(h.db.db);
-  const parts: string[] = [];
-  for (const { t } of tables.rows) {
-    const r = await sql<{ n: string; h: string | null }>`SELECT count(*)::text AS n, md5(string_agg(md5(x::text), '' ORDER BY md5(x::text))) AS h FROM ${sql.table(t)} x`.execute(h.db.db);
-    parts.push(`${t}:${r.rows[0]!.n}:${r.rows[0]!.h ?? ''}`);
-  }
-  return parts.join('\n');
-}
+const fingerprint = () => fp(h.db.db);
 
 interface RouteInfo { method: string; path: string }
 /** The app's own routes (express 4 router stack: app routes and the routers it mounts). */
