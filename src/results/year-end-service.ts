@@ -9,7 +9,7 @@ import type { DB } from '../db/schema';
 import type { Session } from '../auth/session';
 import { appendAudit } from '../audit/audit-log';
 import { requirePermission } from '../auth/permissions';
-import { applyRetest, summerTrainingOutcome, isRulesError, renderExplanationVi, parseScore, parseRating } from '../rules';
+import { applyRetest, summerTrainingOutcome, isRulesError, renderExplanationVi, parseScore, parseRating, formatScore, scoreFromTenths } from '../rules';
 import { authoriseClassView, authoriseHomeroomWrite, classFor, type ClassContext } from './class-context';
 import { loadClassData, missingMarks, rankingInput, studentResult, subjectIdOf, OUTCOME_VI, type ClassData } from './results-service';
 import { err } from './errors';
@@ -95,7 +95,7 @@ async function computeAfterRetest(db: Kysely<DB>, d: ClassData, main: DecisionRo
       const mine = retests.filter((r) => Number(r.enrolment_id) === s.enrolmentId);
       if (!mine.length) { problems.push(`${s.name}: chưa có điểm kiểm tra lại`); continue; }
       const given: Record<string, string> = {};
-      for (const r of mine) given[r.name] = r.tenths !== null ? (r.tenths / 10).toFixed(1) : r.rating === 'D' ? 'Đ' : 'CĐ';
+      for (const r of mine) given[r.name] = retestText(r).replace(',', '.');
       const { subjects } = rankingInput(d, s.enrolmentId, 'CN');
       try {
         const r = applyRetest({ regime: d.c.regime, subjects, period: 'year', options: d.c.options, retests: given });
@@ -123,13 +123,16 @@ export interface YearEndView {
   canApprove: boolean;
   decisions: DecisionRow[];
   missing: ReturnType<typeof missingMarks>;
+  /** Re-test scores entered by the subject teachers on the approved re-test list (empty line = not yet entered). */
+  retests: RetestEntry[];
 }
 
 export async function loadYearEnd(db: Kysely<DB>, session: Session, classId: number): Promise<YearEndView> {
   const c = await classFor(db, session, classId);
   authoriseClassView(session, c);
   const d = await loadClassData(db, c);
-  return { classId, className: c.className, regime: c.regime, canPropose: c.homeroomPersonId === session.personId, canApprove: session.roles.includes('principal'), decisions: await loadDecisions(db, classId), missing: missingMarks(d) };
+  const decisions = await loadDecisions(db, classId);
+  return { classId, className: c.className, regime: c.regime, canPropose: c.homeroomPersonId === session.personId, canApprove: session.roles.includes('principal'), decisions, missing: missingMarks(d), retests: await retestEntries(db, decisions.find((x) => x.round === 'main')) };
 }
 
 export async function propose(db: Kysely<DB>, session: Session, classId: number, round: Round): Promise<DecisionRow> {
@@ -180,17 +183,26 @@ export async function approve(db: Kysely<DB>, session: Session, classId: number,
   });
 }
 
-/** A re-test result for a student the approved main list sent to re-test, in one of their eligible subjects. */
+/**
+ * A re-test (thi lại / kiểm tra lại, TT22 "rèn luyện lại" = re-assessment) result for a student the approved main
+ * list sent to re-test, in one of their eligible subjects. Entered by the teacher of that subject in the class
+ * (teaching assignment + the school's rule 'scores.enter'), like any mark; refused once the after-re-test list
+ * is approved (frozen: later changes go through a correction).
+ */
 export async function enterRetest(db: Kysely<DB>, session: Session, classId: number, input: { enrolmentId: number; subject: string; value: string }): Promise<void> {
   const c = await classFor(db, session, classId);
-  await authoriseHomeroomWrite(db, session, c, 'year_end.propose');
-  const main = (await loadDecisions(db, classId)).find((x) => x.round === 'main');
+  await requirePermission(db, session, 'scores.enter');
+  const d = await loadClassData(db, c);
+  const cs = d.subjects.find((x) => x.subjectName === input.subject);
+  if (!cs) throw err('YEAR_END_BAD_SUBJECT', 'bad_request', `Lớp ${c.className} không học môn ${input.subject}.`, 'Subject not taught in this class.');
+  if (cs.teacherPersonId !== session.personId) throw err('YEAR_END_NOT_SUBJECT_TEACHER', 'forbidden', `Chỉ giáo viên dạy môn ${input.subject} của lớp ${c.className} được nhập điểm kiểm tra lại môn này.`, 'Only the teacher of this subject in this class enters its re-test scores.');
+  const decisions = await loadDecisions(db, classId);
+  const main = decisions.find((x) => x.round === 'main');
   if (main?.state !== 'approved') throw err('YEAR_END_MAIN_NOT_APPROVED', 'conflict', 'Danh sách cuối năm chưa được duyệt.', 'The main list is not approved yet.');
+  if (decisions.find((x) => x.round === 'after_retest')?.state === 'approved') throw err('YEAR_END_FROZEN', 'conflict', 'Danh sách sau kiểm tra lại đã được duyệt và khoá; thay đổi phải qua đề nghị sửa (đính chính).', 'The after-re-test list is approved and frozen.');
   const s = main.payload.students.find((x) => x.enrolmentId === input.enrolmentId);
   if (!s || s.outcome !== 'retest') throw err('YEAR_END_NOT_RETEST', 'bad_request', 'Học sinh này không thuộc danh sách kiểm tra lại.', 'Student is not on the re-test list.');
   if (!s.retestEligible.includes(input.subject)) throw err('YEAR_END_NOT_ELIGIBLE', 'bad_request', `Môn ${input.subject} không thuộc các môn được kiểm tra lại của học sinh (${s.retestEligible.join(', ')}).`, 'Subject not eligible.');
-  const d = await loadClassData(db, c);
-  const cs = d.subjects.find((x) => x.subjectName === input.subject)!;
   let tenths: number | null = null;
   let rating: 'D' | 'CD' | null = null;
   try {
@@ -201,10 +213,51 @@ export async function enterRetest(db: Kysely<DB>, session: Session, classId: num
     throw e;
   }
   await db.transaction().execute(async (trx) => {
+    const old = await trx.selectFrom('retest_score').select(['tenths', 'rating']).where('enrolment_id', '=', input.enrolmentId).where('subject_id', '=', subjectIdOf(cs)).executeTakeFirst();
     await trx.insertInto('retest_score').values({ enrolment_id: input.enrolmentId, subject_id: subjectIdOf(cs), tenths, rating, entered_by: session.personId })
       .onConflict((oc) => oc.columns(['enrolment_id', 'subject_id']).doUpdateSet({ tenths, rating, entered_by: session.personId, entered_at: new Date() })).execute();
-    await appendAudit(trx, { schoolId: c.schoolId, actor: { personId: session.personId, role: 'homeroom_teacher' }, action: 'year_end.retest', entity: 'retest_score', entityId: `${input.enrolmentId}/${subjectIdOf(cs)}`, newValue: { tenths, rating }, source: 'grid' });
+    await appendAudit(trx, { schoolId: c.schoolId, actor: { personId: session.personId, role: 'subject_teacher' }, action: 'year_end.retest', entity: 'retest_score', entityId: `${input.enrolmentId}/${subjectIdOf(cs)}`, oldValue: old ?? null, newValue: { tenths, rating }, source: 'grid' });
   });
+}
+
+export interface RetestEntry { enrolmentId: number; name: string; subject: string; value: string | null }
+export const retestText = (r: { tenths: number | null; rating: string | null }): string => (r.tenths !== null ? formatScore(scoreFromTenths(r.tenths), ',') : r.rating === 'D' ? 'Đ' : 'CĐ');
+
+/** The re-test scores entered so far for a class's approved re-test list (one line per student and eligible subject). */
+export async function retestEntries(db: Kysely<DB>, main: DecisionRow | undefined): Promise<RetestEntry[]> {
+  if (main?.state !== 'approved') return [];
+  const list = main.payload.students.filter((s) => s.outcome === 'retest');
+  if (!list.length) return [];
+  const rows = await db.selectFrom('retest_score as r').innerJoin('subject as s', 's.id', 'r.subject_id').select(['r.enrolment_id', 's.name', 'r.tenths', 'r.rating']).where('r.enrolment_id', 'in', list.map((s) => s.enrolmentId)).execute();
+  return list.flatMap((s) => s.retestEligible.map((subject) => {
+    const r = rows.find((x) => Number(x.enrolment_id) === s.enrolmentId && x.name === subject);
+    return { enrolmentId: s.enrolmentId, name: s.name, subject, value: r ? retestText(r) : null };
+  }));
+}
+
+export interface RetestWork { classId: number; className: string; schoolYearName: string; regime: string; subject: string; assessment: 'scored' | 'comment'; frozen: boolean; students: Array<{ enrolmentId: number; name: string; yearResult: string | null; value: string | null }> }
+
+/**
+ * The subject teacher's re-test work: in each class subject they teach (open years) whose main year-end list is
+ * approved, the students sent to re-test in that subject, with the year result and any score entered.
+ */
+export async function loadRetestWork(db: Kysely<DB>, session: Session): Promise<RetestWork[]> {
+  const mine = await db.selectFrom('class_subject as cs').innerJoin('class as k', 'k.id', 'cs.class_id').innerJoin('school_year as y', 'y.id', 'k.school_year_id')
+    .select(['cs.class_id']).where('cs.teacher_person_id', '=', session.personId).where('k.school_id', '=', session.schoolId).where('y.status', '=', 'open').execute();
+  const out: RetestWork[] = [];
+  for (const classId of [...new Set(mine.map((m) => Number(m.class_id)))].sort((a, b) => a - b)) {
+    const decisions = await loadDecisions(db, classId);
+    const main = decisions.find((x) => x.round === 'main');
+    if (main?.state !== 'approved' || !main.payload.students.some((s) => s.outcome === 'retest')) continue;
+    const c = await classFor(db, session, classId);
+    const d = await loadClassData(db, c);
+    const entries = await retestEntries(db, main);
+    for (const cs of d.subjects.filter((x) => x.teacherPersonId === session.personId)) {
+      const students = entries.filter((e) => e.subject === cs.subjectName).map((e) => ({ enrolmentId: e.enrolmentId, name: e.name, yearResult: d.averages(cs, e.enrolmentId).CN.text, value: e.value }));
+      if (students.length) out.push({ classId, className: c.className, schoolYearName: c.schoolYearName, regime: c.regime, subject: cs.subjectName, assessment: cs.assessment, frozen: decisions.find((x) => x.round === 'after_retest')?.state === 'approved', students });
+    }
+  }
+  return out;
 }
 
 export async function enterSummer(db: Kysely<DB>, session: Session, classId: number, input: { enrolmentId: number; completed: boolean; reEvaluated: string | null }): Promise<void> {

@@ -39,6 +39,8 @@ export function navFor(roles: readonly Role[], current: string): NavItem[] {
   if (roles.includes('principal') || roles.includes('vice_principal')) items.push({ href: '/print', label: 'In sổ' });
   // Roll-call, conduct, results, year-end lists: homeroom teachers for their class, the board for every class (checked again server-side).
   if (roles.includes('homeroom_teacher') || roles.includes('principal') || roles.includes('vice_principal')) items.push({ href: '/results', label: 'Điểm danh & kết quả' });
+  // Re-test scores are entered by the teacher of the subject (issue 6.4); the page lists only their own subjects.
+  if (roles.includes('subject_teacher')) items.push({ href: '/year-end/retests', label: 'Kiểm tra lại' });
   if (roles.some((r) => r !== 'student')) items.push({ href: '/corrections', label: 'Sửa điểm' });
   if (roles.includes('principal') || roles.includes('vice_principal') || roles.includes('school_admin')) items.push({ href: '/audit', label: 'Nhật ký' });
   if (roles.includes('principal') || roles.includes('vice_principal')) items.push({ href: '/dashboard', label: 'Theo dõi' });

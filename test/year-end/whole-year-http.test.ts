@@ -145,10 +145,17 @@ describe('TT22 class 6A: scores → conduct → results → approved lists → r
     expect(listOf(view, 'main', 'retest')).toEqual(['Nguyễn Thị An']);
     expect(listOf(view, 'main', 'summer-training')).toEqual(['Đỗ Minh Đức']);
     expect(listOf(view, 'main', 'repeat')).toEqual(['Phạm Thị Dung']);
-    // The homeroom teacher's page now offers re-test and summer-training entry on the approved list.
+    // The homeroom teacher's page now offers summer-training entry and shows the re-test scores the subject
+    // teachers enter; the Toán teacher (Hoa) finds C on her re-test page.
     const page = await (await tuan.get(`/year-end/class/${f.class6A}`, 'html')).text();
-    expect(page).toContain('Lưu điểm KT lại');
+    expect(page).toContain('Điểm KT lại (giáo viên bộ môn nhập): Toán: chưa nhập');
     expect(page).toContain('name="reEvaluated"');
+    const work = (await json(await hoa.get('/year-end/retests'))).work;
+    expect(work.map((w: any) => [w.className, w.subject, w.students.map((x: any) => [x.name, x.yearResult, x.value])])).toEqual([['6A', 'Toán', [['Nguyễn Thị An', '3,0', null]]]]);
+    expect((await json(await tuan.get('/year-end/retests'))).work).toEqual([]);
+    const retestPage = await (await hoa.get('/year-end/retests', 'html')).text();
+    expect(retestPage).toContain('Lớp 6A — Toán');
+    expect(retestPage).toContain('name="_csrf"');
     // Frozen: a later score change does not touch the approved list, and re-proposing is refused.
     await fill(h, f.math6A, enr(A), 20);
     expect((await decisions(f.class6A))[0]!.payload).toEqual(approved!.payload);
@@ -156,13 +163,23 @@ describe('TT22 class 6A: scores → conduct → results → approved lists → r
     await fill(h, f.math6A, enr(A), 80);
   });
 
-  it('re-test and summer results, re-ranked, approved again', async () => {
-    // Not on the re-test list, or a subject that is not eligible: refused.
-    expect((await tuan.post(`/year-end/class/${f.class6A}/retest`, { enrolmentId: enr(B), subject: 'Toán', value: '6' })).status).toBe(400);
-    expect((await tuan.post(`/year-end/class/${f.class6A}/retest`, { enrolmentId: enr(C), subject: 'Ngữ văn', value: '6' })).status).toBe(400);
+  it('re-test by the subject teacher and summer results, re-ranked, approved again', async () => {
+    // Only the teacher of the subject in the class enters its re-test score (teaching assignment): not the homeroom teacher.
+    expect((await json(await tuan.post(`/year-end/class/${f.class6A}/retest`, { enrolmentId: enr(C), subject: 'Toán', value: '5' }))).error.code).toBe('YEAR_END_NOT_SUBJECT_TEACHER');
+    // Ngữ văn's teacher (Minh) is refused for Toán; Minh's own subject is not eligible for C.
+    expect((await minh.post(`/year-end/class/${f.class6A}/retest`, { enrolmentId: enr(C), subject: 'Toán', value: '5' })).status).toBe(403);
+    expect((await json(await minh.post(`/year-end/class/${f.class6A}/retest`, { enrolmentId: enr(C), subject: 'Ngữ văn', value: '6' }))).error.code).toBe('YEAR_END_NOT_ELIGIBLE');
+    // Not on the re-test list; a score with two decimals: refused, nothing stored.
+    expect((await hoa.post(`/year-end/class/${f.class6A}/retest`, { enrolmentId: enr(B), subject: 'Toán', value: '6' })).status).toBe(400);
+    expect((await json(await hoa.post(`/year-end/class/${f.class6A}/retest`, { enrolmentId: enr(C), subject: 'Toán', value: '5,25' }))).error.code).toBe('YEAR_END_BAD_SCORE');
+    expect(await h.db.db.selectFrom('retest_score').selectAll().execute()).toHaveLength(0);
     // The after-re-test list waits for every result.
     expect((await json(await tuan.post(`/year-end/class/${f.class6A}/propose`, { round: 'after_retest' }))).error.code).toBe('YEAR_END_INCOMPLETE');
-    expect((await tuan.post(`/year-end/class/${f.class6A}/retest`, { enrolmentId: enr(C), subject: 'Toán', value: '5' })).status).toBe(200);
+    // Hoa enters it through her page's form (url-encoded, CSRF field) and is sent back to the page.
+    const form = await fetch(`${h.toolUrl}/year-end/class/${f.class6A}/retest`, { method: 'POST', redirect: 'manual', headers: { cookie: hoa.cookie, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ enrolmentId: String(enr(C)), subject: 'Toán', value: '5', _csrf: hoa.csrf }) });
+    expect([form.status, form.headers.get('location')]).toEqual([303, expect.stringContaining('/year-end/retests')]);
+    expect(await auditCount(h, 'year_end.retest')).toBe(1);
+    expect(await (await tuan.get(`/year-end/class/${f.class6A}`, 'html')).text()).toContain('Toán: 5,0');
     expect((await tuan.post(`/year-end/class/${f.class6A}/summer`, { enrolmentId: enr(D), completed: true, reEvaluated: 'Đạt' })).status).toBe(200);
     expect((await tuan.post(`/year-end/class/${f.class6A}/propose`, { round: 'after_retest' })).status).toBe(200);
     const round2 = (await decisions(f.class6A)).find((x) => x.round === 'after_retest')!;
@@ -221,13 +238,16 @@ describe('TT58 + TT26 class 8A in the same school year', () => {
     expect((await minh.post(`/year-end/class/${r.class8A}/propose`, { round: 'main' })).status).toBe(200);
     const d = (await decisions(r.class8A))[0]!;
     expect((await lan.post(`/year-end/class/${r.class8A}/approve`, { round: 'main', version: d.version })).status).toBe(200);
-    // Re-test Toán 6.0: ĐTB (6 + 5 + 5)/3 = 5,33 → 5,3, Toán ≥ 5.0, none < 3.5 → Trung bình → promoted.
-    expect((await minh.post(`/year-end/class/${r.class8A}/retest`, { enrolmentId: e8('S3'), subject: 'Toán', value: '6,0' })).status).toBe(200);
+    // Re-test Toán 6.0 (entered by Hoa, who teaches Toán in 8A): ĐTB (6 + 5 + 5)/3 = 5,33 → 5,3, Toán ≥ 5.0, none < 3.5 → Trung bình → promoted.
+    expect((await minh.post(`/year-end/class/${r.class8A}/retest`, { enrolmentId: e8('S3'), subject: 'Toán', value: '6,0' })).status).toBe(403);
+    expect((await hoa.post(`/year-end/class/${r.class8A}/retest`, { enrolmentId: e8('S3'), subject: 'Toán', value: '6,0' })).status).toBe(200);
     expect((await minh.post(`/year-end/class/${r.class8A}/summer`, { enrolmentId: e8('S4'), completed: true, reEvaluated: 'Trung bình' })).status).toBe(200);
     expect((await minh.post(`/year-end/class/${r.class8A}/propose`, { round: 'after_retest' })).status).toBe(200);
     const d2 = (await decisions(r.class8A)).find((x) => x.round === 'after_retest')!;
     expect((await minh.post(`/year-end/class/${r.class8A}/approve`, { round: 'after_retest', version: d2.version })).status).toBe(403);
     expect((await lan.post(`/year-end/class/${r.class8A}/approve`, { round: 'after_retest', version: d2.version })).status).toBe(200);
+    // Frozen: a re-test score can no longer change (a correction reopens the list).
+    expect((await json(await hoa.post(`/year-end/class/${r.class8A}/retest`, { enrolmentId: e8('S3'), subject: 'Toán', value: '7' }))).error.code).toBe('YEAR_END_FROZEN');
     const view = await json(await lan.get(`/year-end/class/${r.class8A}`));
     const s3 = view.decisions.find((x: any) => x.round === 'after_retest').payload.students.find((s: any) => s.enrolmentId === e8('S3'));
     expect([s3.learning, s3.outcome]).toEqual(['Trung bình', 'promoted']);

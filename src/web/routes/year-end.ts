@@ -6,7 +6,7 @@ import type { DB } from '../../db/schema';
 import { requireSession } from '../session-middleware';
 import { loadMe } from '../me';
 import { navFor } from '../view-helpers';
-import { approve, enterRetest, enterSummer, loadYearEnd, propose, reopen } from '../../results/year-end-service';
+import { approve, enterRetest, enterSummer, loadRetestWork, loadYearEnd, propose, reopen } from '../../results/year-end-service';
 import { isAppError } from '../../shared/errors';
 import { rollover, studentHistory } from '../../results/rollover';
 import { handle, idSchema, parseWith, wantsJson } from './route-kit';
@@ -56,8 +56,28 @@ export function yearEndRoutes(db: Kysely<DB>): Router {
     const b = parseWith('YEAR_END_BAD_REQUEST', z.object({ round, reason: z.string().trim().min(5).max(2000) }), req.body);
     await reopen(db, res.locals.session!, classId, b.round, b.reason);
   }));
-  r.post('/year-end/class/:classId(\\d+)/retest', requireSession, act(async (req, res, classId) => {
-    await enterRetest(db, res.locals.session!, classId, parseWith('YEAR_END_BAD_REQUEST', retestSchema, req.body));
+  /** The subject teacher's re-test page: their subjects' students on approved re-test lists, one form per score. */
+  const showRetests = async (req: Request, res: Response, error: { code: string; message: string } | null) => {
+    const s = res.locals.session!;
+    const work = await loadRetestWork(db, s);
+    if (wantsJson(req) && !error) {
+      res.json({ work });
+      return;
+    }
+    res.status(error ? 400 : 200).render('year-end/retests', { title: 'Nhập điểm kiểm tra lại', me: await loadMe(db, s), nav: navFor(s.roles, '/year-end/retests'), work, error });
+  };
+  r.get('/year-end/retests', requireSession, handle(async (req, res) => showRetests(req, res, null)));
+  r.post('/year-end/class/:classId(\\d+)/retest', requireSession, handle(async (req, res) => {
+    const classId = parseWith('YEAR_END_BAD_REQUEST', idSchema, req.params.classId);
+    try {
+      await enterRetest(db, res.locals.session!, classId, parseWith('YEAR_END_BAD_REQUEST', retestSchema, req.body));
+    } catch (e) {
+      // The form gets its page back with the Vietnamese refusal (nothing changed); JSON callers the typed error.
+      if (!req.is('application/json') && isAppError(e) && (e.kind === 'bad_request' || e.kind === 'conflict')) return showRetests(req, res, { code: e.code, message: e.vi });
+      throw e;
+    }
+    if (req.is('application/json')) res.json({ ok: true });
+    else res.redirect(303, res.locals.u('/year-end/retests'));
   }));
   r.post('/year-end/class/:classId(\\d+)/summer', requireSession, act(async (req, res, classId) => {
     await enterSummer(db, res.locals.session!, classId, parseWith('YEAR_END_BAD_REQUEST', summerSchema, req.body));
