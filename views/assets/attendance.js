@@ -36,7 +36,11 @@
         statusEl.textContent = 'Đã lưu. Tổng số sẽ cập nhật khi tải lại trang.';
         // Saving a session takes its roll-call; with one session a day the day is then complete.
         var head = table.querySelector('th[data-head="' + td.getAttribute('data-day') + '"]');
-        if (head && cfg.sessions === 1) { head.classList.remove('missing'); head.classList.add('done'); }
+        if (head && cfg.sessions === 1) {
+          head.classList.remove('missing'); head.classList.add('done');
+          var btn = table.querySelector('button.taken-btn[data-day="' + td.getAttribute('data-day') + '"]');
+          if (btn && btn.form) { btn.form.parentNode.classList.remove('missing'); btn.form.parentNode.textContent = '✓'; }
+        }
       });
     }).catch(function (e) {
       td.textContent = before; td.className = 'mk active ' + before;
@@ -45,7 +49,8 @@
   }
   table.addEventListener('click', function (e) { var td = e.target.closest('td.mk'); if (td) focus(td); });
   table.addEventListener('keydown', function (e) {
-    if (!active) return;
+    // Keys on the header's ✓ buttons are theirs (Enter/Space submit "Đã điểm danh, không vắng").
+    if (!active || (e.target && e.target.closest && e.target.closest('thead'))) return;
     var k = e.key;
     if (k === 'ArrowRight' || k === 'Tab' && !e.shiftKey) { e.preventDefault(); move(0, 1); }
     else if (k === 'ArrowLeft' || k === 'Tab' && e.shiftKey) { e.preventDefault(); move(0, -1); }
