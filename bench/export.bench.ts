@@ -79,6 +79,10 @@ export async function benchExport(): Promise<BenchResult> {
       WHERE t.school_year_id = ${year.id}`.execute(db);
     const ins = await sql`INSERT INTO score (column_id, enrolment_id, tenths, updated_by)
       SELECT a.id, e.id, 50 + (a.id * 7 + e.id * 13) % 51, ${teacher.id} FROM assessment_column a JOIN class_subject cs ON cs.id = a.class_subject_id JOIN enrolment e ON e.class_id = cs.class_id`.execute(db);
+    // Training results for both semesters, so the year's level, award and outcome are computed for everyone.
+    await sql`INSERT INTO conduct (enrolment_id, term, regime, level)
+      SELECT e.id, t.term, 'TT22', CASE WHEN e.id % 5 = 0 THEN 'Khá' ELSE 'Tốt' END FROM enrolment e JOIN class c ON c.id = e.class_id
+      CROSS JOIN (VALUES ('HK1'), ('HK2')) AS t(term) WHERE c.school_year_id = ${year.id}`.execute(db);
     lines.push(`school: ${CLASSES} classes × ${PER} students = ${CLASSES * PER}, ${SUBJECTS} subjects, ${Number(ins.numAffectedRows ?? 0)} scores`);
 
     // (a) year-end package, three runs.
