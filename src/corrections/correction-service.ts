@@ -11,6 +11,7 @@ import type { Session } from '../auth/session';
 import { allowed, loadPermissions, requirePermission, type Action } from '../auth/permissions';
 import { isBoard, isBoardMember, isInspector } from '../auth/roles';
 import { appendAudit } from '../audit/audit-log';
+import { retryTransaction } from '../db/retry';
 import { AppError } from '../shared/errors';
 import { loadClassSubject, loadColumns, loadScores, loadTerms, type ClassSubjectContext, type ColumnRow } from '../gradebook/grid-repository';
 import { averagesFor, cellMaps } from '../gradebook/grid-view-model';
@@ -277,7 +278,10 @@ const roleOf = (session: Session, party: Party): string =>
   party === 'homeroom' ? 'homeroom_teacher' : party === 'approver' ? (session.roles.includes('principal') ? 'principal' : 'vice_principal') : party === 'requester' ? 'subject_teacher' : 'system';
 
 export async function transition(db: Kysely<DB>, session: Session, id: number, action: CorrectionAction, comment = '', opts: { now?: Date; requestId?: string } = {}): Promise<CorrectionRecord> {
-  return db.transaction().execute(async (trx) => {
+  // Applying appends two audit records (the score, then the transition) with other writes between
+  // them, so it can meet a concurrent writer on the school's chain head: a deadlock rolls everything
+  // back and the whole transition is decided again from the fresh state.
+  return retryTransaction(() => db.transaction().execute(async (trx) => {
     // The row lock serialises two approvers clicking at once: the second sees the new state.
     const locked = await trx.selectFrom('correction_request').select(['id', 'school_id']).where('id', '=', id).forUpdate().executeTakeFirst();
     if (!locked || Number(locked.school_id) !== session.schoolId) throw correctionErrors.notFound();
@@ -312,7 +316,7 @@ export async function transition(db: Kysely<DB>, session: Session, id: number, a
       requestId: opts.requestId ?? null,
     });
     return loadCorrection(trx, session, id);
-  });
+  }));
 }
 
 async function currentCell(trx: Q, rec: CorrectionRecord, lock: boolean) {
