@@ -164,6 +164,8 @@ export const ACTION_VI: Record<string, string> = {
   'roster.join': 'Học sinh vào lớp',
   'roster.rejoin': 'Học sinh trở lại lớp',
   'platform.register': 'Kết nối LMS',
+  'staff.designate': 'Chỉ định BGH / quản trị / thanh tra',
+  'staff.revoke': 'Thu hồi chỉ định BGH / quản trị / thanh tra',
 };
 
 export async function trailFilterOptions(db: Kysely<DB>, schoolId: number, classId?: number) {
