@@ -6,13 +6,17 @@ import { AgsClient } from '../src/lms-sync/ags-client';
 import { OutboxWorker } from '../src/lms-sync/worker';
 import { enqueueScorePush, loadCourseTarget } from '../src/lms-sync/outbox';
 import { ensureLineItem } from '../src/lms-sync/service';
+import { openDatabase } from '../src/db/database';
 import { benchConfig, benchDatabase, type BenchResult } from './support';
 
 /**
  * AGS publishing against the Moodle-true test platform over real HTTP (app and platform in this process):
  * (a) publish a 45-score column end to end: line item created, 45 scores queued, worker drains, all stored;
  * (b) 1,000 queued scores (40 students × 25 published columns) drained with the platform answering each
- *     score POST after 50 ms: throughput and the number of token requests.
+ *     score POST after 50 ms: throughput and the number of token requests;
+ * (c) the same with the LMS answering at once (our own cost per score);
+ * (d) 1,000 queued scores drained by two workers on two connection pools (two app processes) sharing the
+ *     access token through PostgreSQL, token endpoint answering in 300 ms: token requests between them.
  */
 export async function benchAgs(): Promise<BenchResult> {
   process.env.SODIEM_AGS_WORKER = 'off';
@@ -114,7 +118,31 @@ export async function benchAgs(): Promise<BenchResult> {
       const sec = (performance.now() - t0) / 1000;
       lines.push(`(c) same 1,000, LMS answering at once, concurrency 8: ${sec.toFixed(2)} s → ${(r.sent / sec).toFixed(0)} scores/s (sent ${r.sent}) — the per-score overhead on top of the LMS latency`);
     }
-    lines.push('token requests are per process (in-memory single flight, token cached until 60 s before expiry); several processes fetch one each');
+    // (d) two app processes (two pools, two clients, two workers), no token yet anywhere.
+    {
+      await db.deleteFrom('ags_access_token').execute();
+      await db.updateTable('score').set((eb) => ({ tenths: eb('tenths', '-', 1) })).where('column_id', 'in', b.cols).execute();
+      await db.transaction().execute((trx) => enqueueScorePush(trx, b.cols.flatMap((c) => b.enrolments.map((e) => ({ columnId: c, enrolmentId: e })))));
+      await new Promise((r) => setTimeout(r, 1100));
+      const other = openDatabase(bdb.url, { max: 10 });
+      try {
+        platform.inject({ match: '/scores', method: 'POST', delayMs: 50 });
+        platform.inject({ match: '/token.php', delayMs: 300 });
+        platform.resetStats();
+        const w1 = new OutboxWorker(db, new AgsClient(server.lti.provider), { concurrency: 8, batchSize: 100 });
+        const w2 = new OutboxWorker(other.db, new AgsClient(server.lti.provider), { concurrency: 8, batchSize: 100 });
+        const t0 = performance.now();
+        const [r1, r2] = await Promise.all([w1.drainUntilIdle(), w2.drainUntilIdle()]);
+        const sec = (performance.now() - t0) / 1000;
+        const st = platform.stats();
+        lines.push(
+          `(d) 1,000 queued, two processes (2 pools × concurrency 8), LMS 50 ms, token endpoint 300 ms: ${sec.toFixed(2)} s → ${((r1.sent + r2.sent) / sec).toFixed(0)} scores/s (sent ${r1.sent} + ${r2.sent}); score POSTs ${st.scorePosts}; token requests between the two: ${st.tokenRequests} (shared through PostgreSQL under an advisory lock)`,
+        );
+      } finally {
+        platform.clearFaults();
+        await other.close();
+      }
+    }
   } finally {
     await server.close();
     await platform.close();

@@ -147,6 +147,10 @@ export class OutboxWorker {
     out.deferred += sendable.length - stamps.size;
 
     const ready = sendable.filter((r) => stamps.has(r.id));
+    // Rows the LMS accepted, marked `sent` in one statement after the batch (one round trip instead of one
+    // per score). Until then they stay `sending` under their lease: a crash in between re-sends them with
+    // a newer timestamp after the lease (harmless), as for a crash between one POST and its own update.
+    const sentRows: Array<{ id: number; ts: Date }> = [];
     let next = 0;
     const lane = async () => {
       while (next < ready.length) {
@@ -170,11 +174,7 @@ export class OutboxWorker {
             ...(comment !== undefined ? { comment } : {}),
             timestamp: ts.toISOString(),
           });
-          await this.db
-            .updateTable('ags_outbox')
-            .set({ state: 'sent', sent_at: sql`now()`, sent_timestamp: ts, locked_until: null, updated_at: sql`now()`, last_error_code: null, last_error_message: null })
-            .where('id', '=', row.id)
-            .execute();
+          sentRows.push({ id: row.id, ts });
           out.sent++;
         } catch (e) {
           const err = e instanceof AgsError ? e : agsError('AGS_FAILED', { reason: (e as Error)?.name ?? null, retryable: true });
@@ -185,6 +185,12 @@ export class OutboxWorker {
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency, ready.length) }, lane));
+    if (sentRows.length)
+      await sql`
+        UPDATE ags_outbox o SET state = 'sent', sent_at = now(), sent_timestamp = t.ts, locked_until = NULL, updated_at = now(),
+               last_error_code = NULL, last_error_message = NULL
+          FROM unnest(${sentRows.map((r) => r.id)}::bigint[], ${sentRows.map((r) => r.ts.toISOString())}::timestamptz[]) AS t(id, ts)
+         WHERE o.id = t.id`.execute(this.db);
     return out;
   }
 
