@@ -1,3 +1,5 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, rm, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -144,4 +146,21 @@ describe('per-school backup and restore', () => {
     await expect(restoreSchool(empty.url, path.join(dir, 'none.gz'))).rejects.toMatchObject({ code: 'BACKUP_FILE_MISSING' });
     await expect(backupSchool(src.url, 'KHONG-CO', path.join(dir, 'x.gz'))).rejects.toMatchObject({ code: 'BACKUP_SCHOOL_NOT_FOUND' });
   });
+
+  it('the operator commands: npm run backup -- --school <code> and npm run restore -- --school <file>', async () => {
+    const run = promisify(execFile);
+    const env = (url: string) => ({ ...process.env, DATABASE_URL: url, DATA_DIR: dir, NODE_ENV: 'development', SODIEM_DEMO: 'false' });
+    const script = (name: string) => ['-r', 'ts-node/register/transpile-only', path.join(__dirname, '../../scripts', name)];
+    const cliFile = path.join(dir, 'cli.jsonl.gz');
+    const b1 = await run(process.execPath, [...script('backup.ts'), '--school', 'THCS-B', cliFile], { env: env(src.url), cwd: path.join(__dirname, '../..') });
+    expect(b1.stdout).toContain('THCS-B');
+    const t = await freshTarget();
+    const r1 = await run(process.execPath, [...script('restore.ts'), '--school', cliFile], { env: env(t.url), cwd: path.join(__dirname, '../..') });
+    expect(r1.stdout).toContain('audit chain intact: 2');
+    expect(await digest(t.url, SCORES, [b.schoolId])).toBe(await digest(src.url, SCORES, [b.schoolId]));
+    // A second restore is refused with the coded message (vi / en) and exit code 2.
+    const again = await run(process.execPath, [...script('restore.ts'), '--school', cliFile], { env: env(t.url), cwd: path.join(__dirname, '../..') }).then(() => null, (e: { code: number; stderr: string }) => e);
+    expect(again?.code).toBe(2);
+    expect(again?.stderr).toContain('BACKUP_SCHOOL_EXISTS');
+  }, 120_000);
 });
