@@ -242,7 +242,8 @@ function daysFromTo(from: string, to: string): string[] {
 }
 
 function checkRange(year: SchoolYearRef, from: string, to: string): string[] {
-  if (Number.isNaN(Date.parse(`${from}T00:00:00Z`)) || Number.isNaN(Date.parse(`${to}T00:00:00Z`))) throw calendarErrors.badRange('Ngày không hợp lệ.', 'Invalid date.');
+  const real = (d: string) => /^\d{4}-\d{2}-\d{2}$/.test(d) && !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d;
+  if (!real(from) || !real(to)) throw calendarErrors.badRange('Ngày không hợp lệ.', 'Invalid date.');
   if (from > to) throw calendarErrors.badRange(`Ngày bắt đầu (${dmy(from)}) sau ngày kết thúc (${dmy(to)}).`, 'The start is after the end.');
   if (from < year.start || to > year.end) throw calendarErrors.badRange(`Ngày nghỉ phải nằm trong năm học ${year.name} (${dmy(year.start)} – ${dmy(year.end)}).`, 'Days off must fall inside the school year.');
   const days = daysFromTo(from, to);

@@ -144,6 +144,7 @@ describe('school calendar page', () => {
       [minh, 'holidays', { from: '2024-12-02', to: '2025-03-01', label: 'Quá dài' }, 400, 'CALENDAR_BAD_RANGE', 'tối đa'],
       [minh, 'holidays', { from: '2025-01-01', label: '  ' }, 400, 'CALENDAR_BAD_RANGE', 'tên ngày nghỉ'],
       [minh, 'holidays', { from: '2025-1-1', label: 'Tết' }, 400, 'CALENDAR_BAD_REQUEST'],
+      [minh, 'holidays', { from: '2025-02-29', label: 'Không có ngày này' }, 400, 'CALENDAR_BAD_REQUEST'],
       // 9 Sep has Bình's absences: a day off there would leave marks on a non-school day.
       [minh, 'holidays', { from: '2024-09-09', label: 'Nghỉ bù' }, 409, 'CALENDAR_CONFLICTS_ATTENDANCE', '09/09/2024'],
       [minh, 'holidays/remove', { from: '2025-03-03' }, 400, 'CALENDAR_BAD_RANGE', 'Không có ngày nghỉ'],

@@ -60,9 +60,9 @@ it('the principal sets Saturday afternoon as an extra session and adds a day off
   await page.goto(at('/attendance/calendar', lan));
   await page.select('select[name="p6_chieu"]', 'extra');
   await Promise.all([page.waitForNavigation(), page.click('form[action*="/plan"] button[type="submit"]')]);
-  expect(await page.$eval('select[name="p6_chieu"]', (el) => (el as HTMLSelectElement).value)).toBe('extra');
+  expect(await page.$eval('select[name="p6_chieu"]', (el) => (el as unknown as { value: string }).value)).toBe('extra');
   // A date input's typing order depends on the browser's locale: set its value as the picker would.
-  await page.$eval('#h-from', (el) => { (el as HTMLInputElement).value = '2024-11-20'; });
+  await page.$eval('#h-from', (el) => { (el as unknown as { value: string }).value = '2024-11-20'; });
   await page.type('#h-label', 'Ngày Nhà giáo Việt Nam');
   await Promise.all([page.waitForNavigation(), page.click('form[action*="/holidays"] button[type="submit"]')]);
   const holidays = await h.db.db.selectFrom('school_holiday').select(['label', (eb) => eb.fn('to_char', [eb.ref('day'), eb.val('YYYY-MM-DD')]).as('d')]).execute();

@@ -70,6 +70,11 @@ describe('roll-call taken', () => {
 
   it('refused: a Sunday, a day not yet come, another teacher, the principal, no CSRF — nothing written', async () => {
     const n = (await taken()).length;
+    // 31 Sep does not exist (not rolled over to 1 Oct).
+    const noSuchDay = await confirm(tuan, '2024-09-31');
+    expect(noSuchDay.status).toBe(400);
+    expect(((await noSuchDay.json()) as any).error.code).toBe('ATTENDANCE_BAD_REQUEST');
+    expect((await tuan.post(`/attendance/class/${f.class6A}/marks`, { changes: [{ enrolmentId: A(), day: '2024-09-31', session: 'sang', mark: 'K' }] })).status).toBe(400);
     const sunday = await confirm(tuan, '2024-09-08');
     expect(sunday.status).toBe(400);
     expect(((await sunday.json()) as any).error.code).toBe('ATTENDANCE_NOT_SCHOOL_DAY');

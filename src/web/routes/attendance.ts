@@ -14,7 +14,11 @@ import { addHolidays, loadCalendarPage, removeHolidays, saveClassPlan, saveYearP
 import { WEEKDAY_VI } from '../../rules/attendance-plan';
 import { handle, idSchema, parseWith, wantsJson } from './route-kit';
 
-const day = z.string().regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/);
+// A real calendar day: JavaScript's Date would roll 2025-02-31 over to 3 March, PostgreSQL would refuse it.
+const day = z
+  .string()
+  .regex(/^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/)
+  .refine((d) => !Number.isNaN(Date.parse(`${d}T00:00:00Z`)) && new Date(`${d}T00:00:00Z`).toISOString().slice(0, 10) === d, { message: 'not a calendar day' });
 const saveSchema = z.object({
   changes: z.array(z.object({ enrolmentId: idSchema, day, session: z.enum(['sang', 'chieu']), mark: z.enum(['P', 'K', '']) })).min(1).max(5000),
 });
