@@ -1,5 +1,6 @@
 import fs from 'node:fs';
-import { ChromiumPool } from '../src/print/chromium-pool';
+import { printPoolConfig } from '../src/config/config';
+import { ChromiumPool, processTreeRssKb, pssKb } from '../src/print/chromium-pool';
 import { buildClassBook, parsePeriod } from '../src/print/class-book-view-model';
 import { renderPdf } from '../src/print/render-pdf';
 import { bookData, SUBJECTS_TT22 } from '../test/support/print-factory';
@@ -8,7 +9,9 @@ import type { BenchResult } from './support';
 /**
  * Print throughput with real Chromium: the semester book of a 45-student class with 14 subjects
  * on a warm pool (target < 3 s), then 30 such classes queued at once on a pool of 2, with the peak
- * resident memory of node + every Chromium process (sampled from /proc every 100 ms).
+ * memory of node + every Chromium process (sampled from /proc every 100 ms) — as Pss (shared pages
+ * counted once, what the machine really spends) and as summed RSS (shared pages counted per process,
+ * the figure first reported). The pool uses the app's configured settings (src/config, env overrides).
  * Pure rendering (view model → HTML → PDF): the database part of a print is a few indexed reads.
  */
 function rssKb(pid: number): number {
@@ -46,7 +49,8 @@ function descendants(roots: readonly number[]): number[] {
 }
 
 export async function benchPrint(): Promise<BenchResult> {
-  const pool = new ChromiumPool({ size: 2, maxQueue: 100, jobTimeoutMs: 300_000 });
+  const cfg = printPoolConfig();
+  const pool = new ChromiumPool({ size: cfg.size, maxQueue: Math.max(cfg.maxQueue, 30), jobTimeoutMs: 300_000, recycleAfterJobs: cfg.recycleAfterJobs, recycleAboveRssMb: cfg.recycleAboveRssMb });
   const meta = { version: 1, dataHash: '0'.repeat(64), printedAt: new Date() };
   const lines: string[] = [];
   try {
@@ -67,18 +71,21 @@ export async function benchPrint(): Promise<BenchResult> {
 
     let peakKb = 0;
     let peakChromeKb = 0;
+    let peakRssKb = 0;
     const sampler = setInterval(() => {
-      const chrome = descendants(pool.browserPids()).reduce((a, p) => a + rssKb(p), 0);
-      const total = chrome + rssKb(process.pid);
+      const pids = pool.browserPids();
+      const chrome = pids.reduce((a, p) => a + processTreeRssKb(p), 0);
+      const total = chrome + pssKb(process.pid);
       peakChromeKb = Math.max(peakChromeKb, chrome);
       peakKb = Math.max(peakKb, total);
+      peakRssKb = Math.max(peakRssKb, descendants(pids).reduce((a, p) => a + rssKb(p), 0) + rssKb(process.pid));
     }, 100);
     const t0 = process.hrtime.bigint();
     const docs = Array.from({ length: 30 }, () => buildClassBook(data, period));
     const results = await Promise.all(docs.map((d) => renderPdf(pool, d, meta)));
     const total = Number(process.hrtime.bigint() - t0) / 1e9;
     clearInterval(sampler);
-    lines.push(`30 classes queued at once on a pool of 2: total ${total.toFixed(1)} s (${(total / 30).toFixed(2)} s per class, ${results.reduce((a, r) => a + r.pageCount, 0)} pages); peak RSS node + Chromium ${(peakKb / 1024).toFixed(0)} MB (Chromium ${(peakChromeKb / 1024).toFixed(0)} MB); browsers launched: ${pool.stats().launches}`);
+    lines.push(`30 classes queued at once on a pool of ${cfg.size} (recycle after ${cfg.recycleAfterJobs} jobs / above ${cfg.recycleAboveRssMb} MB): total ${total.toFixed(1)} s (${(total / 30).toFixed(2)} s per class, ${results.reduce((a, r) => a + r.pageCount, 0)} pages); peak memory node + Chromium ${(peakKb / 1024).toFixed(0)} MB Pss (Chromium ${(peakChromeKb / 1024).toFixed(0)} MB), ${(peakRssKb / 1024).toFixed(0)} MB as summed RSS; browsers launched: ${pool.stats().launches}, recycled: ${pool.stats().recycles}`);
   } finally {
     await pool.close();
   }

@@ -30,7 +30,7 @@ import { createRosterService } from './roster/roster-service';
 import { rosterRoutes } from './web/routes/roster';
 import { courseSetupRoutes } from './web/routes/course-setup';
 import { printRoutes } from './web/routes/print';
-import { printPoolFromEnv } from './print/chromium-pool';
+import { printPoolFromConfig } from './print/chromium-pool';
 import { schoolRoutes } from './web/routes/school';
 import { permissionsRoutes } from './web/routes/permissions';
 import { AgsClient } from './lms-sync/ags-client';
@@ -133,7 +133,7 @@ export async function startServer(config: Config, database: Database, opts: { lo
   const agsClient = new AgsClient(lti.provider);
   app.use(lmsSyncRoutes(db, agsClient));
   // Chromium browsers start lazily on the first print and are reused (src/print/chromium-pool.ts).
-  const printPool = printPoolFromEnv();
+  const printPool = printPoolFromConfig(config);
   app.use(printRoutes(db, printPool));
   app.use(correctionRoutes(db, printPool));
   app.use(auditRoutes(db));

@@ -22,11 +22,26 @@ export interface Config {
   readonly sessionTtlMinutes: number;
   readonly ltiTokenMaxAgeSeconds: number;
   readonly chromiumPath: string;
+  /** The print pool (src/print/chromium-pool.ts): how many browsers, how long a queue, when to recycle. */
+  readonly printPool: PrintPoolConfig;
   /** Seed the demo school and run the demo LMS beside the tool. */
   readonly demo: boolean;
   readonly demoLmsPort: number;
   /** Cookies carry Secure; SameSite=None; Partitioned (needed inside the LMS iframe). */
   readonly crossSiteCookies: boolean;
+}
+
+export interface PrintPoolConfig {
+  /** PRINT_POOL_SIZE: browsers running at once (default 2, the 2-core machine). */
+  readonly size: number;
+  /** PRINT_QUEUE_MAX: prints allowed to wait when every browser is busy (default 100). */
+  readonly maxQueue: number;
+  /** PRINT_TIMEOUT_MS: per-print limit (default 60 000). */
+  readonly timeoutMs: number;
+  /** PRINT_RECYCLE_AFTER: a browser is restarted after this many prints (default 20; 0 = never). */
+  readonly recycleAfterJobs: number;
+  /** PRINT_RECYCLE_RSS_MB: a browser whose processes hold more than this after a print is restarted (default 600; 0 = never). */
+  readonly recycleAboveRssMb: number;
 }
 
 export class ConfigError extends Error {
@@ -88,6 +103,17 @@ function kek(raw: string, name: string): Buffer {
   return buf;
 }
 
+/** The print pool's settings alone (also used by tools that start a pool without the whole app config). */
+export function printPoolConfig(env: Env = process.env): PrintPoolConfig {
+  return {
+    size: int(env, 'PRINT_POOL_SIZE', 2, 1, 16),
+    maxQueue: int(env, 'PRINT_QUEUE_MAX', 100, 0, 10_000),
+    timeoutMs: int(env, 'PRINT_TIMEOUT_MS', 60_000, 1_000, 600_000),
+    recycleAfterJobs: int(env, 'PRINT_RECYCLE_AFTER', 20, 0, 100_000),
+    recycleAboveRssMb: int(env, 'PRINT_RECYCLE_RSS_MB', 600, 0, 100_000),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const nodeEnv = env.NODE_ENV ?? 'development';
   if (nodeEnv !== 'development' && nodeEnv !== 'production' && nodeEnv !== 'test') {
@@ -122,6 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
     sessionTtlMinutes: int(env, 'SESSION_TTL_MINUTES', 480, 5, 24 * 60),
     ltiTokenMaxAgeSeconds: int(env, 'LTI_TOKEN_MAX_AGE', 60, 5, 600),
     chromiumPath: env.CHROMIUM_PATH || '/usr/bin/chromium',
+    printPool: printPoolConfig(env),
     demo,
     demoLmsPort: int(env, 'DEMO_LMS_PORT', port + 1, 1, 65535),
     crossSiteCookies: bool(env, 'CROSS_SITE_COOKIES', true),

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
+import type { PrintPoolConfig } from '../config/config';
 import { isAppError } from '../shared/errors';
 import { printBrowserFailed, printPoolClosed, printQueueFull, printTimeout } from './errors';
 
@@ -10,6 +11,10 @@ import { printBrowserFailed, printPoolClosed, printQueueFull, printTimeout } fro
  * ~100 MB, so browsers are launched lazily, once, and reused; a job gets a fresh page (closed
  * afterwards) so no state leaks between prints. At most `size` jobs run at once and at most
  * `maxQueue` wait (FIFO): a school printing 30 classes at once queues instead of exhausting memory.
+ *
+ * A browser's memory grows with what it printed (renderer caches, fonts, the PDF compositor), so a
+ * browser is recycled — closed, and relaunched lazily by the next job — after `recycleAfterJobs`
+ * prints or when its process tree holds more than `recycleAboveRssMb` after a print.
  *
  * Debian's /usr/bin/chromium is used (CHROMIUM_PATH overrides); puppeteer-core never downloads one.
  */
@@ -22,6 +27,12 @@ export const CHROMIUM_ARGS = [
   '--disable-component-update',
   '--disable-sync',
   '--disable-dev-shm-usage',
+  // Memory: no disk cache, caches dropped eagerly. (Not --renderer-process-limit=1: a page stuck in a
+  // loop would then block the next job's page, which shares its renderer.)
+  '--disk-cache-size=1',
+  '--aggressive-cache-discard',
+  '--disable-extensions',
+  '--mute-audio',
 ] as const;
 
 export interface ChromiumPoolOptions {
@@ -34,6 +45,10 @@ export interface ChromiumPoolOptions {
   executablePath?: string;
   /** Extra time given to a page to close after a timeout before the browser is killed. */
   closeGraceMs?: number;
+  /** Restart a browser after this many jobs (0 = never; default 20). */
+  recycleAfterJobs?: number;
+  /** Restart a browser whose process tree holds more than this many MB after a job (0 = never; default 600). */
+  recycleAboveRssMb?: number;
 }
 
 export interface PoolStats {
@@ -43,6 +58,8 @@ export interface PoolStats {
   readonly queued: number;
   /** Browsers launched since the pool was created (a restart after a crash counts). */
   readonly launches: number;
+  /** Browsers closed on purpose after N jobs or above the memory threshold. */
+  readonly recycles: number;
 }
 
 type Job<T> = (page: Page) => Promise<T>;
@@ -58,6 +75,8 @@ interface Slot {
   launching: Promise<Browser> | null;
   userDataDir: string | null;
   busy: boolean;
+  /** Jobs run by the current browser. */
+  jobs: number;
 }
 
 export function defaultChromiumPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -71,16 +90,23 @@ export class ChromiumPool {
   private readonly jobTimeoutMs: number;
   private readonly executablePath: string;
   private readonly closeGraceMs: number;
+  private readonly recycleAfterJobs: number;
+  private readonly recycleAboveKb: number;
   private launches = 0;
+  private recycles = 0;
   private closed = false;
 
   constructor(opts: ChromiumPoolOptions = {}) {
     const size = Math.max(1, Math.floor(opts.size ?? 2));
-    this.slots = Array.from({ length: size }, (_, index) => ({ index, browser: null, launching: null, userDataDir: null, busy: false }));
+    this.slots = Array.from({ length: size }, (_, index) => ({ index, browser: null, launching: null, userDataDir: null, busy: false, jobs: 0 }));
     this.maxQueue = Math.max(0, Math.floor(opts.maxQueue ?? 100));
     this.jobTimeoutMs = opts.jobTimeoutMs ?? 60_000;
     this.executablePath = opts.executablePath ?? defaultChromiumPath();
-    this.closeGraceMs = opts.closeGraceMs ?? 2_000;
+    // Generous: closing a page that just printed 50 sheets takes seconds on a loaded 2-core machine, and
+    // a close that misses the grace kills the whole browser (a relaunch costs more than the wait).
+    this.closeGraceMs = opts.closeGraceMs ?? 10_000;
+    this.recycleAfterJobs = Math.max(0, Math.floor(opts.recycleAfterJobs ?? 20));
+    this.recycleAboveKb = Math.max(0, Math.floor(opts.recycleAboveRssMb ?? 600)) * 1024;
   }
 
   stats(): PoolStats {
@@ -90,6 +116,7 @@ export class ChromiumPool {
       running: this.slots.filter((s) => s.busy).length,
       queued: this.queue.length,
       launches: this.launches,
+      recycles: this.recycles,
     };
   }
 
@@ -108,6 +135,8 @@ export class ChromiumPool {
     try {
       return await this.execute(slot, job, opts.timeoutMs ?? this.jobTimeoutMs);
     } finally {
+      // Recycling happens before the slot is handed on, so the next job starts on a fresh browser.
+      await this.recycleIfDue(slot);
       this.release(slot);
     }
   }
@@ -211,9 +240,23 @@ export class ChromiumPool {
     }
   }
 
+  private async recycleIfDue(slot: Slot): Promise<void> {
+    const b = slot.browser;
+    if (!b || this.closed) return;
+    slot.jobs++;
+    const pid = b.process()?.pid;
+    const tooMany = this.recycleAfterJobs > 0 && slot.jobs >= this.recycleAfterJobs;
+    const tooBig = !tooMany && this.recycleAboveKb > 0 && pid !== undefined && processTreeRssKb(pid) > this.recycleAboveKb;
+    if (tooMany || tooBig) {
+      this.recycles++;
+      await this.dispose(slot);
+    }
+  }
+
   private async dispose(slot: Slot, kill = false): Promise<void> {
     const b = slot.browser;
     slot.browser = null;
+    slot.jobs = 0;
     if (b) {
       if (kill) b.process()?.kill('SIGKILL');
       await withTimeout(b.close().catch(() => undefined), this.closeGraceMs, undefined);
@@ -246,21 +289,66 @@ function withTimeout<T>(p: Promise<T>, ms: number, fallback: T): Promise<T> {
   });
 }
 
-/**
- * The app's pool from the environment: PRINT_POOL_SIZE (2), PRINT_QUEUE_MAX (100), PRINT_TIMEOUT_MS
- * (60000), CHROMIUM_PATH (/usr/bin/chromium). Read here because src/config belongs to another
- * change; to be moved into config.ts (validated once at start) when that file is next touched.
- */
-export function printPoolFromEnv(env: NodeJS.ProcessEnv = process.env): ChromiumPool {
-  const int = (v: string | undefined, d: number, min: number, max: number): number => {
-    const n = v === undefined || v === '' ? d : Number(v);
-    if (!Number.isInteger(n) || n < min || n > max) throw new Error(`Invalid print setting ${v} (expected an integer ${min}–${max})`);
-    return n;
-  };
+/** The app's pool from its validated configuration (src/config: PRINT_POOL_SIZE, PRINT_QUEUE_MAX, PRINT_TIMEOUT_MS, PRINT_RECYCLE_AFTER, PRINT_RECYCLE_RSS_MB, CHROMIUM_PATH). */
+export function printPoolFromConfig(cfg: { printPool: PrintPoolConfig; chromiumPath: string }): ChromiumPool {
   return new ChromiumPool({
-    size: int(env.PRINT_POOL_SIZE, 2, 1, 16),
-    maxQueue: int(env.PRINT_QUEUE_MAX, 100, 0, 10_000),
-    jobTimeoutMs: int(env.PRINT_TIMEOUT_MS, 60_000, 1_000, 600_000),
-    executablePath: defaultChromiumPath(env),
+    size: cfg.printPool.size,
+    maxQueue: cfg.printPool.maxQueue,
+    jobTimeoutMs: cfg.printPool.timeoutMs,
+    recycleAfterJobs: cfg.printPool.recycleAfterJobs,
+    recycleAboveRssMb: cfg.printPool.recycleAboveRssMb,
+    executablePath: cfg.chromiumPath,
   });
+}
+
+/**
+ * Memory (kB) of a process and all its descendants, from /proc (0 where /proc is unavailable). Uses
+ * the proportional set size (Pss: shared pages divided among the processes sharing them): Chromium's
+ * processes share the browser binary and fonts, and summing their RSS counts those several times
+ * (~800 MB for a browser showing one paragraph, against ~200 MB of Pss).
+ */
+export function processTreeRssKb(root: number): number {
+  let entries: string[];
+  try {
+    entries = fs.readdirSync('/proc');
+  } catch {
+    return 0;
+  }
+  const children = new Map<number, number[]>();
+  for (const d of entries) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      const list = children.get(ppid);
+      if (list) list.push(Number(d));
+      else children.set(ppid, [Number(d)]);
+    } catch {
+      /* the process ended meanwhile */
+    }
+  }
+  let kb = 0;
+  const stack = [root];
+  while (stack.length) {
+    const pid = stack.pop()!;
+    kb += pssKb(pid);
+    stack.push(...(children.get(pid) ?? []));
+  }
+  return kb;
+}
+
+/** One process's Pss in kB (its RSS where smaps_rollup is not available; 0 once it has ended). */
+export function pssKb(pid: number): number {
+  try {
+    const m = /^Pss:\s+(\d+) kB/m.exec(fs.readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+    if (m) return Number(m[1]);
+  } catch {
+    /* no smaps_rollup (old kernel) or the process ended */
+  }
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) : 0;
+  } catch {
+    return 0;
+  }
 }

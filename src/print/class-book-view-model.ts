@@ -128,6 +128,8 @@ interface RowSource {
   readonly left: boolean;
   /** Score cells of this row (columnId, enrolmentId) to count corrections per page. */
   readonly cellKeys?: readonly string[];
+  /** Spread pages: the score cells of each subject on the page, in the order of `correctionSubjects`. */
+  readonly subjectKeys?: readonly (readonly string[])[];
 }
 
 export interface GridSpec {
@@ -140,6 +142,10 @@ export interface GridSpec {
   readonly signatures: readonly SignatureBlock[];
   /** null: no score on the page; otherwise the subject named in the note. */
   readonly correctionSubject?: string | null;
+  /** Spread pages: several subjects, each with its own count in the note ("…, trong đó môn: A 1 điểm, B 0 điểm"). */
+  readonly correctionSubjects?: readonly string[];
+  /** Right page of a spread: numbered as the page before it (the form's "Ghi chú: số TT ở trang này…"). */
+  readonly pairedWithPrevious?: boolean;
   readonly footNote?: readonly string[];
   /** Rows taken by a tall header (vertical subject names): fewer student rows fit. */
   readonly rowsLess?: number;
@@ -174,6 +180,12 @@ export function paginate(ctx: Ctx, spec: GridSpec, rows: readonly RowSource[]): 
     const gridRows: GridRow[] = chunk.map((r, k) => ({ cells: r.cells, left: r.left, groupEnd: (k + 1) % 5 === 0 && k + 1 < chunk.length }));
     let corrected = 0;
     for (const r of chunk) for (const key of r.cellKeys ?? []) corrected += ctx.corrections.get(key) ?? 0;
+    const perSubject = (spec.correctionSubjects ?? []).map((name, j) => {
+      let n = 0;
+      for (const r of chunk) for (const key of r.subjectKeys?.[j] ?? []) n += ctx.corrections.get(key) ?? 0;
+      return { name, n };
+    });
+    corrected += perSubject.reduce((a, x) => a + x.n, 0);
     pages.push({
       type: 'grid',
       orientation: spec.orientation,
@@ -183,10 +195,12 @@ export function paginate(ctx: Ctx, spec: GridSpec, rows: readonly RowSource[]): 
       cols: spec.cols,
       header: spec.header,
       rows: gridRows,
-      correctionNote:
-        spec.correctionSubject === undefined || spec.correctionSubject === null
+      correctionNote: spec.correctionSubjects
+        ? `Trong trang này có ${corrected} điểm được sửa chữa, trong đó môn: ${perSubject.map((x) => `${x.name} ${x.n} điểm`).join(', ')}.`
+        : spec.correctionSubject === undefined || spec.correctionSubject === null
           ? null
           : `Trong trang này có ${corrected} điểm được sửa chữa${spec.correctionSubject ? `, trong đó môn: ${spec.correctionSubject} ${corrected} điểm` : ''}.`,
+      ...(spec.pairedWithPrevious ? { pairedWithPrevious: true } : {}),
       ...(spec.footNote && last ? { footNote: spec.footNote } : {}),
       signatures: spec.signatures,
       continued: pages.length > 0,
@@ -561,6 +575,114 @@ export function orderedSubjects(ctx: Ctx): ClassSubjectData[] {
 }
 
 // ------------------------------------------------------------------------------------------------
+// TT58 score spreads (book-forms.md §4.4): the paper book prints a semester's subjects on double
+// pages — two subject blocks on the left page (with the names), three on the right (numbers only).
+// Everything about the spread's shape is in TT58_SPREAD: change it here, the pages follow.
+// ------------------------------------------------------------------------------------------------
+export const TT58_SPREAD = {
+  /** Subject blocks on the left page (after Số TT and the name) and on the right page (after Số TT). */
+  left: 2,
+  right: 3,
+  /** Header of the mark groups of a block, per regime (TT58: Điểm hs 1 split M | V, then Điểm hs 2). */
+  groups: { TT58: [{ top: 'Điểm hs 1', sub: 'M' }, { top: 'Điểm hs 1', sub: 'V' }, { top: 'Điểm hs 2', sub: 'V' }], TT26: [{ top: 'ĐĐGtx', sub: '' }] },
+  /** Computed columns at the end of a block. */
+  semester: 'TBm',
+  year: 'TBm CN',
+} as const;
+
+/** Several marks written side by side in one wide cell, as the paper book does ("5  6  8"). */
+const joinMarks = (ctx: Ctx, cols: readonly (ColumnData | null)[], enrolmentId: number): string =>
+  cols
+    .flatMap((c) => (c ? [markText(ctx.idx.get(c.id)?.get(enrolmentId))] : []))
+    .filter(Boolean)
+    .join('  ');
+
+interface SpreadBlock {
+  readonly subj: ClassSubjectData;
+  readonly header2: HeaderCell[];
+  readonly header3: HeaderCell[];
+  readonly cols: ColWidth[];
+  readonly cells: (s: StudentData) => Cell[];
+  readonly keys: (s: StudentData) => string[];
+}
+
+function spreadBlock(ctx: Ctx, subj: ClassSubjectData, term: Term): SpreadBlock {
+  const regime = ctx.data.regime;
+  const allCols = ctx.data.columns.filter((c) => c.classSubjectId === subj.classSubjectId);
+  const { groups, final, mid } = markGroups(regime, allCols.filter((c) => c.term === term));
+  const hk2 = term === 'HK2';
+  const tt58 = regime === 'TT58';
+  const heads = tt58 ? TT58_SPREAD.groups.TT58 : TT58_SPREAD.groups.TT26;
+  const middle: { text: string; col: ColumnData | null }[] = tt58 ? [{ text: 'KT hk', col: final }] : [{ text: 'ĐĐGgk', col: mid }, { text: 'ĐĐGck', col: final }];
+  const tails = hk2 ? [TT58_SPREAD.semester, TT58_SPREAD.year] : [TT58_SPREAD.semester];
+  const header2: HeaderCell[] = tt58
+    ? [{ text: heads[0]!.top, colspan: 2 }, { text: heads[2]!.top, sub: `(${heads[2]!.sub})`, rowspan: 2 }]
+    : [{ text: heads[0]!.top, rowspan: 2 }];
+  header2.push(...middle.map((m): HeaderCell => ({ text: m.text, rowspan: 2 })), ...tails.map((t): HeaderCell => ({ text: t, rowspan: 2 })));
+  const header3: HeaderCell[] = tt58 ? [{ text: heads[0]!.sub }, { text: heads[1]!.sub }] : [];
+  return {
+    subj,
+    header2,
+    header3,
+    cols: [...groups.map((): ColWidth => 'multi'), ...middle.map((): ColWidth => 'mark'), ...tails.map((): ColWidth => 'avg')],
+    cells: (s) => {
+      const res = subjectResult(regime, subj.assessment, allCols, ctx.idx, s.enrolmentId);
+      return [
+        ...groups.map((g): Cell => ({ t: joinMarks(ctx, g.columns, s.enrolmentId), cls: 'l multi' })),
+        ...middle.map((m): Cell => ({ t: m.col ? markText(ctx.idx.get(m.col.id)?.get(s.enrolmentId)) : '', cls: 'c' })),
+        { t: res[term], cls: 'c b' },
+        ...(hk2 ? [{ t: res.year, cls: 'c b' }] : []),
+      ];
+    },
+    keys: (s) => [...groups.flatMap((g) => g.columns), ...middle.map((m) => m.col)].flatMap((c) => (c ? [`${c.id}:${s.enrolmentId}`] : [])),
+  };
+}
+
+/** One semester's score spreads: left page (names + 2 subjects), right page (3 subjects), repeated per 5 subjects. */
+export function spreadPages(ctx: Ctx, term: Term): GridPage[] {
+  const f = ctx.form;
+  const d = ctx.data;
+  const subs = orderedSubjects(ctx);
+  const per = TT58_SPREAD.left + TT58_SPREAD.right;
+  const out: GridPage[] = [];
+  const title = [`HỌC KỲ ${ROMAN[term]}`];
+  const page = (blocks: SpreadBlock[], withNames: boolean): GridPage[] => {
+    const header: HeaderCell[][] = [
+      [{ text: 'Số TT', rowspan: 3 }, ...(withNames ? [nameHeader(f, 3)] : []), ...blocks.map((b): HeaderCell => ({ text: b.subj.subjectName.toUpperCase(), colspan: b.cols.length }))],
+      blocks.flatMap((b) => b.header2),
+      blocks.flatMap((b) => b.header3),
+    ];
+    return paginate(
+      ctx,
+      {
+        orientation: 'landscape',
+        title,
+        cols: ['no', ...(withNames ? nameCols(f) : []), ...blocks.flatMap((b) => b.cols)],
+        header: header[2]!.length ? header : [header[0]!.map((h) => ({ ...h, ...(h.rowspan ? { rowspan: 2 } : {}) })), header[1]!],
+        // The homeroom teacher confirms every page; each subject teacher signs for their block (issue 10).
+        signatures: [...blocks.map((b) => ({ caption: `GV môn ${b.subj.subjectName}`, sub: '(Ký, ghi rõ họ tên)', name: b.subj.teacherName })), SIG.homeroomConfirm(d)],
+        correctionSubjects: blocks.map((b) => b.subj.subjectName),
+        ...(withNames ? {} : { pairedWithPrevious: true }),
+      },
+      ctx.students.map((s, k) => ({
+        cells: [no(k), ...(withNames ? nameCells(f, s) : []), ...blocks.flatMap((b) => b.cells(s))],
+        left: hasLeft(s, ctx.asOf),
+        subjectKeys: blocks.map((b) => b.keys(s)),
+      })),
+    );
+  };
+  for (let i = 0; i < subs.length; i += per) {
+    const group = subs.slice(i, i + per).map((sj) => spreadBlock(ctx, sj, term));
+    const left = page(group.slice(0, TT58_SPREAD.left), true);
+    const rightBlocks = group.slice(TT58_SPREAD.left);
+    const right = rightBlocks.length ? page(rightBlocks, false) : [];
+    // Facing pages, chunk by chunk: left 1, right 1, left 2, right 2 (same student numbers on each pair).
+    for (let k = 0; k < left.length; k++) out.push(left[k]!, ...(right[k] ? [right[k]!] : []));
+  }
+  return out;
+}
+
+// ------------------------------------------------------------------------------------------------
 // Summary pages
 // ------------------------------------------------------------------------------------------------
 const SHORT: Record<string, string> = {
@@ -808,7 +930,9 @@ export function buildClassBook(data: BookData, period: Period): PrintDocument {
   };
   const semester = (code: Term) => {
     pages.push(divider(ctx, code));
-    for (const s of orderedSubjects(ctx)) pages.push(...subjectPages(ctx, s, code));
+    // TT58 books print the subjects in spreads (§4.4); TT22 books one page block per subject (§1.4–1.5).
+    if (ctx.form === 'TT58') pages.push(...spreadPages(ctx, code));
+    else for (const s of orderedSubjects(ctx)) pages.push(...subjectPages(ctx, s, code));
     pages.push(...summaryPages(ctx, code));
   };
   switch (period.type) {

@@ -6,7 +6,7 @@
 import type { Orientation, PaperSize } from './layout';
 
 /** Column width classes; the widths themselves live in views/print/_style.ejs. */
-export type ColWidth = 'no' | 'fam' | 'given' | 'name' | 'mark' | 'avg' | 'day' | 'tot' | 'note' | 'date' | 'short' | 'text' | 'month' | 'sign' | 'flex';
+export type ColWidth = 'no' | 'fam' | 'given' | 'name' | 'mark' | 'avg' | 'day' | 'tot' | 'note' | 'date' | 'short' | 'text' | 'month' | 'sign' | 'flex' | 'multi';
 
 export interface HeaderCell {
   readonly text: string;
@@ -59,6 +59,11 @@ export interface GridPage {
   readonly signatures: readonly SignatureBlock[];
   /** 2nd, 3rd… page of the same table. */
   readonly continued: boolean;
+  /**
+   * Right-hand page of a two-page spread (TT58 score pages): its rows are numbered as the page before
+   * it, and the template writes "Ghi chú: số TT ở trang này là số TT ở trang ‹n›" with that page's number.
+   */
+  readonly pairedWithPrevious?: boolean;
 }
 
 export interface CoverPage {

@@ -1,4 +1,5 @@
-import { ChromiumPool } from '../../src/print/chromium-pool';
+import { ConfigError, loadConfig, printPoolConfig } from '../../src/config/config';
+import { ChromiumPool, printPoolFromConfig, processTreeRssKb, pssKb } from '../../src/print/chromium-pool';
 import { isAppError } from '../../src/shared/errors';
 
 /** Real Debian Chromium (CHROMIUM_PATH or /usr/bin/chromium), never a downloaded one. */
@@ -102,6 +103,82 @@ describe('ChromiumPool', () => {
   it('fails with PRINT_BROWSER_FAILED when Chromium cannot be started', async () => {
     const pool = new ChromiumPool({ size: 1, executablePath: '/nonexistent/chromium' });
     try {
+      expect(await code(pool.run(async () => undefined))).toBe('PRINT_BROWSER_FAILED');
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('recycles a browser after N jobs: the next job gets a fresh browser, pids change', async () => {
+    const pool = new ChromiumPool({ size: 1, recycleAfterJobs: 2, recycleAboveRssMb: 0 });
+    try {
+      const pids: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        await pool.run(async (page) => {
+          await page.setContent(`<p>${i}</p>`);
+          pids.push(pool.browserPids()[0]!);
+        });
+      }
+      // Jobs 1–2 on browser A, 3–4 on B, 5 on C: three launches, two recycles.
+      expect(pool.stats().launches).toBe(3);
+      expect(pool.stats().recycles).toBe(2);
+      expect(pids[0]).toBe(pids[1]);
+      expect(pids[2]).toBe(pids[3]);
+      expect(new Set(pids).size).toBe(3);
+      // The recycled browsers' processes are gone.
+      await new Promise((r) => setTimeout(r, 300));
+      expect(processTreeRssKb(pids[0]!)).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('recycles a browser whose processes hold more than the RSS threshold after a job', async () => {
+    // 1 MB: any real Chromium is above it, so every job ends with a recycle.
+    const pool = new ChromiumPool({ size: 1, recycleAfterJobs: 0, recycleAboveRssMb: 1 });
+    try {
+      for (let i = 0; i < 3; i++) await pool.run(async (page) => page.setContent('<p>x</p>'));
+      expect(pool.stats().launches).toBe(3);
+      expect(pool.stats().recycles).toBe(3);
+      expect(pool.stats().browsers).toBe(0);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('measures a live browser’s process tree (more than the browser process alone)', async () => {
+    const pool = new ChromiumPool({ size: 1 });
+    try {
+      await pool.run(async (page) => {
+        await page.setContent('<p>x</p>');
+        const pid = pool.browserPids()[0]!;
+        // The browser process and its renderer, GPU and utility children, each counted by its Pss.
+        expect(pssKb(pid)).toBeGreaterThan(0);
+        expect(processTreeRssKb(pid)).toBeGreaterThan(pssKb(pid));
+      });
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('print pool settings (src/config)', () => {
+  it('reads the same environment variables with defaults', () => {
+    expect(printPoolConfig({})).toEqual({ size: 2, maxQueue: 100, timeoutMs: 60_000, recycleAfterJobs: 20, recycleAboveRssMb: 600 });
+    expect(printPoolConfig({ PRINT_POOL_SIZE: '3', PRINT_QUEUE_MAX: '10', PRINT_TIMEOUT_MS: '5000', PRINT_RECYCLE_AFTER: '0', PRINT_RECYCLE_RSS_MB: '800' })).toEqual({ size: 3, maxQueue: 10, timeoutMs: 5000, recycleAfterJobs: 0, recycleAboveRssMb: 800 });
+  });
+  it('refuses a bad value, naming the variable in Vietnamese and English', () => {
+    expect(() => printPoolConfig({ PRINT_POOL_SIZE: '0' })).toThrow(ConfigError);
+    expect(() => printPoolConfig({ PRINT_POOL_SIZE: '0' })).toThrow(/PRINT_POOL_SIZE — phải là số nguyên từ 1 đến 16[\s\S]*must be an integer from 1 to 16/);
+    expect(() => printPoolConfig({ PRINT_TIMEOUT_MS: 'soon' })).toThrow(/PRINT_TIMEOUT_MS/);
+  });
+  it('is part of the app configuration and builds the app’s pool', async () => {
+    const cfg = loadConfig({ NODE_ENV: 'test', LTI_ENCRYPTION_KEY: 'k'.repeat(40), LTI_KEK: Buffer.alloc(32, 1).toString('base64'), PRINT_POOL_SIZE: '1', CHROMIUM_PATH: '/nonexistent/chromium' });
+    expect(cfg.printPool.size).toBe(1);
+    const pool = printPoolFromConfig(cfg);
+    try {
+      expect(pool.stats().size).toBe(1);
+      // The configured Chromium path is the one used.
       expect(await code(pool.run(async () => undefined))).toBe('PRINT_BROWSER_FAILED');
     } finally {
       await pool.close();

@@ -136,22 +136,24 @@ describe('class book TT58 (2019-2020), semester II with year averages', () => {
   beforeAll(async () => {
     out = await render(buildClassBook(data, parsePeriod('HK2')!));
   });
-  it('uses the TT58 form: Điểm hệ số 1 (Miệng, Viết), Điểm hệ số 2, KT hk, TBm, the year TBm, corrections footer', () => {
-    const toan = out.pages.find((p) => p.includes('Môn Toán'))!;
-    expect(toan).toContain('SỔ GỌI TÊN VÀ GHI ĐIỂM');
-    expect(toan).toContain('HỌC KỲ II');
-    for (const h of ['Điểm hệ số 1', 'Điểm hệ số 2', 'Miệng (M)', 'Viết (V)', 'KT hk', 'TBm HKII', 'TBm CN']) expect(toan).toContain(h);
-    expect(toan).toContain('Trong trang này có 0 điểm được sửa chữa, trong đó môn: Toán 0 điểm.');
+  it('uses the TT58 spread: subject blocks Điểm hs 1 (M | V), Điểm hs 2, KT hk, TBm, TBm CN, marks side by side, per-subject corrections', () => {
+    const spread = out.pages.find((p) => p.includes('HỌC KỲ II') && p.includes('TOÁN'))!;
+    expect(spread).toContain('SỔ GỌI TÊN VÀ GHI ĐIỂM');
+    for (const h of ['Điểm hs 1', 'Điểm hs 2', 'KT', 'TBm', 'TBm CN', 'GIÁO DỤC THỂ CHẤT']) expect(spread).toContain(h);
+    // Both subjects sit on the left page (two blocks), each counted in the corrections note.
+    expect(spread).toContain('Trong trang này có 0 điểm được sửa chữa, trong đó môn: Toán 0 điểm, Giáo dục thể chất 0 điểm.');
     // Student 0, Toán: HK1 columns j=0..4, HK2 j=5..9 (print-factory markFor).
     // HK1: M 5, V 6, 8, hs2 8,5, hk 5,5 → (5+6+8 + 2×8,5 + 3×5,5)/(3+2+3) = 6,5625 → 6,6
-    // HK2: M 10 (j=5: 50+65%45=70 → 7)… computed: j5 70→7, j6 83→8, j7 96%45…
-    const row = lineWith(toan, 'Ánh');
-    // HK2 marks: j=5 → 50+20=70 → 7; j=6 → 50+33=83 → 8; j=7 → 50+1=51 → 5; hs2 j=8 → 50+14=64 → 6; hk j=9 → 50+27=77 → 7,5
+    const row = lineWith(spread, 'Ánh');
+    // HK2 marks: j=5 → 50+20=70 → 7 (M); j=6 → 50+33=83 → 8 and j=7 → 50+1=51 → 5 (V, side by side);
+    // hs2 j=8 → 50+14=64 → 6; hk j=9 → 50+27=77 → 7,5
     // TBm HKII = (7+8+5 + 2×6 + 3×7,5)/(3+2+3) = (20+12+22,5)/8 = 54,5/8 = 6,8125 → 6,8
     // TBm CN = (6,6 + 2×6,8)/3 = 20,2/3 = 6,733… → 6,7
-    expect(row).toMatch(/7 +8 +5 +6 +7,5 +6,8 +6,7/);
+    expect(row).toMatch(/Ánh +7 +8 +5 +6 +7,5 +6,8 +6,7/);
     // TT58 splits the name over two cells: family+middle, then given name.
     expect(row).toMatch(/Nguyễn Thị Ngọc +Ánh/);
+    // Each subject teacher signs for their block, the homeroom teacher confirms the page.
+    expect(spread).toMatch(/GV môn Toán +GV môn Giáo dục thể chất +Ký xác nhận của giáo viên chủ nhiệm/);
   });
   it('ends with the year summary and the year decisions page signed by the homeroom teacher and the principal', () => {
     const year = out.pages.filter((p) => p.includes('TỔNG HỢP KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI CẢ NĂM HỌC'));
@@ -162,6 +164,30 @@ describe('class book TT58 (2019-2020), semester II with year averages', () => {
     expect(last).toContain('TỔNG HỢP CHUNG');
     expect(last).toContain('Hiệu trưởng');
     expect(last).toContain('(Ký tên, đóng dấu)');
+  });
+});
+
+describe('TT58 spreads: five subjects per double page, left with names, right with numbers only', () => {
+  it('orders the pages left 1, right 1, left 2, right 2 and points each right page at its left page', async () => {
+    const five = SUBJECTS_TT22.filter((s) => ['TOAN', 'VAN', 'NN1', 'GDCD', 'LSDL'].includes(s.code));
+    const out = await render(buildClassBook(bookData({ regime: 'TT58', students: 30, subjects: five }), parsePeriod('HK1')!));
+    const spread = out.pages.map((p, i) => ({ p, n: i + 1 })).filter(({ p }) => p.includes('Điểm hs 1'));
+    // 30 students, 25 rows per page → two page pairs.
+    expect(spread).toHaveLength(4);
+    const [l1, r1, l2, r2] = spread;
+    // Ministry order: Ngữ văn, Toán on the left; Tiếng Anh, GDCD, Lịch sử và Địa lí on the right.
+    expect(l1!.p).toMatch(/NGỮ VĂN +TOÁN/);
+    expect(r1!.p).toMatch(/TIẾNG ANH +GIÁO DỤC CÔNG DÂN +LỊCH SỬ VÀ ĐỊA LÍ/);
+    expect(l1!.p).toContain('Nguyễn Thị Ngọc');
+    expect(r1!.p).not.toContain('Nguyễn Thị Ngọc');
+    expect(r1!.p).not.toContain('Họ và tên');
+    expect(r1!.n).toBe(l1!.n + 1);
+    expect(r1!.p).toContain(`Ghi chú: số TT ở trang này là số TT ở trang ${l1!.n}.`);
+    expect(r2!.p).toContain(`Ghi chú: số TT ở trang này là số TT ở trang ${l2!.n}.`);
+    // Right pages carry rows 1–25, then 26–30 like their left pages.
+    expect(lineWith(r2!.p, ' 26 ')).toMatch(/^\s*26 /);
+    expect(r1!.p).toContain('trong đó môn: Tiếng Anh 0 điểm, Giáo dục công dân 0 điểm, Lịch sử và Địa lí 0 điểm.');
+    expect(r1!.p).toMatch(/GV môn Tiếng Anh +GV môn Giáo dục công dân +GV môn Lịch sử và Địa lí +Ký xác nhận/);
   });
 });
 
