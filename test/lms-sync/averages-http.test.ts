@@ -78,6 +78,9 @@ beforeAll(async () => {
   await fill(h, f.math6A, enr(A), 60, { termId: f.terms.HK1, kind: 'midterm' });
   await fill(h, f.math6A, enr(A), 90, { termId: f.terms.HK1, kind: 'final' });
   await fill(h, f.math6A, enr(A), 60, { termId: f.terms.HK2 });
+  // D: Toán 3,0 everywhere, other subjects 6,0 → a subject below 3,5 → learning Chưa đạt (no 9.3 adjustment:
+  // without Toán D would be Đạt, not Tốt/Khá), training Tốt → re-test in Toán (TT22 Điều 9, 14).
+  for (const [name, csId] of r.cs6A) if (name !== 'Âm nhạc') await fill(h, csId, enr(D), name === 'Toán' ? 30 : 60);
   const changes = [A, B, C, D, E, F].flatMap((u) => ['HK1', 'HK2'].map((term) => ({ enrolmentId: enr(u), term, level: 'Tốt', comment: '', version: 0 })));
   expect((await tuan.post(`/conduct/class/${f.class6A}`, { changes })).status).toBe(200);
 }, 120_000);
@@ -115,6 +118,7 @@ describe('averages after the principal approves', () => {
     // A, HK I: (4·8,0 + 2·6,0 + 3·9,0)/(4 + 5) = 71/9 = 7,888… → 7,9; HK II: 6,0; year (7,9 + 2·6,0)/3 = 19,9/3 = 6,633… → 6,6.
     expect([of(A, 'HK1', 'semester_avg').tenths, of(A, 'HK2', 'semester_avg').tenths, of(A, null, 'year_avg').tenths]).toEqual([79, 60, 66]);
     expect([of(B, 'HK1', 'semester_avg').tenths, of(B, 'HK2', 'semester_avg').tenths, of(B, null, 'year_avg').tenths]).toEqual([70, 70, 70]);
+    expect(of(D, null, 'year_avg').tenths).toBe(30);
     expect(await auditCount(h, 'lms.averages.queue')).toBe(1);
   });
 
@@ -201,6 +205,31 @@ describe('averages after the principal approves', () => {
     expect(lmsGrade('CN', C)).toBe(7.7);
     expect(lmsGrade('CN', A)).toBe(6.6);
     expect((await outbox()).filter((x) => x.state !== 'sent')).toHaveLength(0);
+  });
+
+  it('the sync page shows the averages against the LMS; a difference made in the LMS is re-published in one action', async () => {
+    const html = await (await hoa.get(`/lms-sync/${f.math6A}`, 'html')).text();
+    expect(html).toContain('ĐTB môn cả năm');
+    expect(html).toContain('Đạt/Chưa đạt');
+    // Someone typed 2 over A's year average in Moodle (earlier timestamp than our next one).
+    h.platform.setGrade('2', lmsItem('CN')[0]!.itemId, A, 2, { timestamp: new Date(Date.now() - 1000) });
+    const a = await json(await hoa.get(`/lms-sync/${f.math6A}`));
+    const year = a.columns.find((c: any) => c.kind === 'year_avg');
+    expect(year.cells.filter((c: any) => c.differs).map((c: any) => c.enrolmentId)).toEqual([enr(A)]);
+    const r2 = await json(await hoa.post(`/lms-sync/${f.math6A}/republish`, {}));
+    expect(r2.queued).toBe(1);
+    await drainAll();
+    expect(lmsGrade('CN', A)).toBe(6.6);
+  });
+
+  it('after-re-test list approved: the re-test score replaces the year average in the LMS (only that one is queued)', async () => {
+    expect((await hoa.post(`/year-end/class/${f.class6A}/retest`, { enrolmentId: enr(D), subject: 'Toán', value: '6,5' })).status).toBe(200);
+    const before = (await outbox()).length;
+    await proposeAndApprove('after_retest');
+    const fresh = (await outbox()).slice(before);
+    expect(fresh.map((x) => [Number(x.enrolment_id), (x.payload as any).kind, (x.payload as any).tenths])).toEqual([[enr(D), 'year_avg', 65]]);
+    await drainAll();
+    expect([lmsGrade('HK1', D), lmsGrade('HK2', D), lmsGrade('CN', D)]).toEqual([3, 3, 6.5]);
   });
 
   it('averageTenths reads the engine text by digits only', () => {
