@@ -103,10 +103,14 @@ describe('school calendar page', () => {
     const own = { ...WEEK, 2: { sang: 'main', chieu: 'main' } };
     expect((await minh.post(`/attendance/calendar/${y()}/class-plan`, { class_id: f.class6A, plan: own })).status).toBe(200);
     expect((await counted()).counted).toBe(3);
+    const stored = () => h.db.db.selectFrom('attendance').select('main').where('enrolment_id', '=', enr(1)).where('day', '=', '2024-09-10').executeTakeFirstOrThrow();
+    // The stored flag is re-stamped with the class's plan (and back again below).
+    expect((await stored()).main).toBe(true);
     const d = (await (await minh.get('/attendance/calendar')).json()) as any;
     expect(d.classes.find((c: any) => c.id === f.class6A).plan).toEqual(own);
     expect((await minh.post(`/attendance/calendar/${y()}/class-plan`, { class_id: f.class6A, follow: true })).status).toBe(200);
     expect((await counted()).counted).toBe(2);
+    expect((await stored()).main).toBe(false);
     await setOption('one-per-day');
   });
 
