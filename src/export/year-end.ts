@@ -18,7 +18,7 @@ import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
 import type { DB } from '../db/schema';
 import { loadClassContext } from '../results/class-context';
-import { loadClassData, studentResult, type Period } from '../results/results-service';
+import { loadClassData, studentResult, type ClassData, type Period } from '../results/results-service';
 import type { DecisionPayload } from '../results/year-end-service';
 import { sha256File } from '../backup/backup';
 import { tableWriter, type CellOut, type TableWriter } from './table-writer';
@@ -97,27 +97,56 @@ export async function buildYearEndPackage(db: Kysely<DB>, schoolId: number, scho
   const titles = await open('danh-hieu.csv', ['Mã học sinh', 'Họ và tên', 'Lớp', 'Kỳ', 'Danh hiệu', 'Nguồn', 'Ghi chú']);
   const decisions = await open('quyet-dinh.csv', ['Mã học sinh', 'Họ và tên', 'Lớp', 'Vòng xét', 'Trạng thái', 'Ngày duyệt', 'Học lực / Kết quả học tập', 'Hạnh kiểm / Rèn luyện', 'Số buổi nghỉ', 'Kết quả', 'Danh hiệu', 'Môn kiểm tra lại']);
   let studentCount = 0;
-  for (const c of classes) {
+  // Reading a class (a dozen small queries) overlaps with writing the previous ones: a few classes are
+  // loaded ahead, written strictly in order; memory holds at most AHEAD + 1 classes.
+  const load = async (c: (typeof classes)[number]) => {
     // The results module's own context and data: the package shows exactly what the school's screens show.
     const ctx = await loadClassContext(db, Number(c.id));
-    if (!ctx) continue;
-    const d = await loadClassData(db, ctx);
+    if (!ctx) return null;
     const ids = ctx.students.map((s) => s.enrolmentId);
-    const people = ids.length
-      ? await db
-          .selectFrom('enrolment as e')
-          .innerJoin('person as p', 'p.id', 'e.person_id')
-          .select(['e.id', 'p.gender', sql<string | null>`to_char(p.date_of_birth, 'YYYY-MM-DD')`.as('dob'), sql<string | null>`to_char(e.left_on, 'YYYY-MM-DD')`.as('left')])
-          .where('e.id', 'in', ids)
-          .execute()
-      : [];
-    const personOf = new Map(people.map((p) => [Number(p.id), p]));
-    const [abs, yd] = await Promise.all([
+    const [raw, people, abs, yd] = await Promise.all([
+      loadClassData(db, ctx),
+      ids.length
+        ? db
+            .selectFrom('enrolment as e')
+            .innerJoin('person as p', 'p.id', 'e.person_id')
+            .select(['e.id', 'p.gender', sql<string | null>`to_char(p.date_of_birth, 'YYYY-MM-DD')`.as('dob'), sql<string | null>`to_char(e.left_on, 'YYYY-MM-DD')`.as('left')])
+            .where('e.id', 'in', ids)
+            .execute()
+        : Promise.resolve([]),
       ids.length
         ? db.selectFrom('attendance').select(['enrolment_id', sql<number>`count(*) filter (where mark = 'P')`.as('p'), sql<number>`count(*) filter (where mark = 'K')`.as('k')]).where('enrolment_id', 'in', ids).groupBy('enrolment_id').execute()
         : Promise.resolve([]),
       db.selectFrom('year_decision').select(['round', 'state', 'approved_at', 'payload']).where('class_id', '=', Number(c.id)).orderBy('round').execute(),
     ]);
+    // studentResult asks for a subject's averages once per period; they are the same three figures each time.
+    const cache = new Map<string, ReturnType<ClassData['averages']>>();
+    const d: ClassData = {
+      ...raw,
+      averages: (cs, enrolmentId) => {
+        const k = `${cs.id}|${enrolmentId}`;
+        let v = cache.get(k);
+        if (!v) cache.set(k, (v = raw.averages(cs, enrolmentId)));
+        return v;
+      },
+    };
+    return { c, ctx, d, people, abs, yd };
+  };
+  const AHEAD = 3;
+  const queued: Array<ReturnType<typeof load>> = [];
+  const enqueue = (i: number) => {
+    if (i >= classes.length) return;
+    const p = load(classes[i]!);
+    p.catch(() => undefined); // awaited in order below; this only keeps an early failure from being "unhandled"
+    queued.push(p);
+  };
+  for (let i = 0; i < AHEAD; i++) enqueue(i);
+  for (let i = 0; i < classes.length; i++) {
+    const loaded = await queued[i]!;
+    enqueue(i + AHEAD);
+    if (!loaded) continue;
+    const { c, ctx, d, people, abs, yd } = loaded;
+    const personOf = new Map(people.map((p) => [Number(p.id), p]));
     const absBy = new Map(abs.map((a) => [Number(a.enrolment_id), a]));
     const rounds = yd.map((x) => ({ round: x.round, state: x.state, approvedAt: x.approved_at, students: new Map(((typeof x.payload === 'string' ? JSON.parse(x.payload) : x.payload) as DecisionPayload).students.map((s) => [s.enrolmentId, s])) }));
     // The year figures an education office receives are the approved ones, frozen at approval (the later round wins).
