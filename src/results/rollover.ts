@@ -9,9 +9,11 @@ import type { DB } from '../db/schema';
 import type { Session } from '../auth/session';
 import { appendAudit } from '../audit/audit-log';
 import { requirePermission } from '../auth/permissions';
+import { retryTransaction } from '../db/retry';
 import { isBoard } from '../auth/roles';
 import { classFor } from './class-context';
 import { err } from './errors';
+import { isAppError } from '../shared/errors';
 import type { DecisionPayload, DecisionStudent } from './year-end-service';
 
 async function finalDecision(db: Kysely<DB>, classId: number): Promise<DecisionPayload> {
@@ -55,6 +57,172 @@ export async function rollover(db: Kysely<DB>, session: Session, classId: number
     await appendAudit(trx, { schoolId: c.schoolId, actor: { personId: session.personId, role: session.roles.includes('principal') ? 'principal' : 'school_admin' }, action: 'year_end.rollover', entity: 'class', entityId: classId, newValue: { promotedTo: up.id, repeatTo: same?.id ?? null, promoted: promoted.length, repeating: repeating.length }, source: 'admin' });
   });
   return { promoted: promoted.length, repeating: repeating.length };
+}
+
+// ------------------------------------------------------------------ opening the next school year (whole school)
+
+/** Grades whose promoted students leave the school (THCS ends with grade 9, THPT with grade 12): no next class. */
+export const GRADUATING_GRADES: ReadonlySet<number> = new Set([9, 12]);
+
+/** "6A" → "7A", "10A1" → "11A1": the class keeps its letters and moves up one grade; names without the grade get it in front. */
+export function nextClassName(name: string, grade: number): string {
+  const m = /^(\d+)(.*)$/.exec(name);
+  return m && Number(m[1]) === grade ? `${grade + 1}${m[2]}` : `${grade + 1}${name}`;
+}
+
+const CLASS_NAME = /^[0-9A-Z][0-9A-Z._-]{0,15}$/;
+
+export interface RolloverClassPlan {
+  classId: number;
+  className: string;
+  grade: number;
+  /** The final decision is approved (main list, and the after-re-test list when anyone was sent to re-test / summer training). */
+  ready: boolean;
+  notReadyVi: string | null;
+  promoted: number;
+  repeating: number;
+  graduating: number;
+  /** Left during the year: stay in this year's records, never moved. */
+  leavers: number;
+  /** Outcomes that are not a move (e.g. an override still saying re-test): not moved. */
+  unsettled: number;
+  promotedTo: string | null;
+  repeatTo: string | null;
+  /** Whether the target classes already exist in the next year (else they are created on confirmation). */
+  promotedToExists: boolean;
+  repeatToExists: boolean;
+  /** Students of this class already enrolled in the next year (a previous run): counted, not enrolled twice. */
+  alreadyMoved: number;
+}
+
+export interface RolloverPlan {
+  from: { id: number; name: string };
+  to: { id: number; name: string };
+  classes: RolloverClassPlan[];
+}
+
+export interface MappingInput { classId: number; promotedTo?: string | null; repeatTo?: string | null }
+
+async function yearOf(db: Kysely<DB>, session: Session, id: number) {
+  const y = await db.selectFrom('school_year').select(['id', 'name', 'school_id', sql<string>`to_char(start_date, 'YYYY-MM-DD')`.as('start')]).where('id', '=', id).executeTakeFirst();
+  if (!y || Number(y.school_id) !== session.schoolId) throw err('ROLLOVER_YEAR_NOT_FOUND', 'not_found', 'Không tìm thấy năm học.', 'School year not found.');
+  return { id: Number(y.id), name: y.name, start: y.start };
+}
+
+/**
+ * What opening `toYearId` from `fromYearId` would do, class by class, with the default (or given) mapping of
+ * target class names. Reads only. Principal or school admin (school rule 'school.configure').
+ */
+export async function planRollover(db: Kysely<DB>, session: Session, fromYearId: number, toYearId: number, mapping: readonly MappingInput[] = []): Promise<RolloverPlan> {
+  await requirePermission(db, session, 'school.configure');
+  const from = await yearOf(db, session, fromYearId);
+  const to = await yearOf(db, session, toYearId);
+  if (to.name <= from.name) throw err('ROLLOVER_SAME_YEAR', 'bad_request', `Năm học ${to.name} không phải năm học sau ${from.name}.`, 'The target is not a later school year.');
+  const classes = await db.selectFrom('class').select(['id', 'name', 'grade']).where('school_year_id', '=', fromYearId).orderBy('grade').orderBy('name').execute();
+  const targets = await db.selectFrom('class').select(['id', 'name', 'grade']).where('school_year_id', '=', toYearId).execute();
+  const nextPersons = new Set((await db.selectFrom('enrolment as e').innerJoin('class as k', 'k.id', 'e.class_id').select('e.person_id').where('k.school_year_id', '=', toYearId).execute()).map((e) => Number(e.person_id)));
+  const out: RolloverClassPlan[] = [];
+  for (const k of classes) {
+    const classId = Number(k.id);
+    const enrolments = await db.selectFrom('enrolment').select(['id', 'person_id', 'left_on']).where('class_id', '=', classId).execute();
+    let payload: DecisionPayload | null = null;
+    let notReadyVi: string | null = null;
+    try {
+      payload = await finalDecision(db, classId);
+    } catch (e) {
+      if (!isAppError(e)) throw e;
+      notReadyVi = e.vi;
+    }
+    const students = payload?.students ?? [];
+    const graduating = GRADUATING_GRADES.has(k.grade);
+    const promoted = students.filter((s) => s.outcome === 'promoted').length;
+    const repeating = students.filter((s) => s.outcome === 'repeat').length;
+    const m = mapping.find((x) => x.classId === classId);
+    const norm = (v: string | null | undefined) => (v ?? '').trim().toUpperCase() || null;
+    const promotedTo = graduating || !promoted ? null : norm(m?.promotedTo) ?? nextClassName(k.name, k.grade);
+    const repeatTo = !repeating ? null : norm(m?.repeatTo) ?? k.name.toUpperCase();
+    const exists = (n: string | null) => n !== null && targets.some((t) => t.name.toUpperCase() === n);
+    const inPayload = new Set(students.map((s) => s.enrolmentId));
+    out.push({
+      classId,
+      className: k.name,
+      grade: k.grade,
+      ready: payload !== null,
+      notReadyVi,
+      promoted: graduating ? 0 : promoted,
+      repeating,
+      graduating: graduating ? promoted : 0,
+      leavers: enrolments.filter((e) => e.left_on !== null).length,
+      unsettled: students.filter((s) => s.outcome !== 'promoted' && s.outcome !== 'repeat').length,
+      promotedTo,
+      repeatTo,
+      promotedToExists: exists(promotedTo),
+      repeatToExists: exists(repeatTo),
+      alreadyMoved: enrolments.filter((e) => inPayload.has(Number(e.id)) && nextPersons.has(Number(e.person_id))).length,
+    });
+  }
+  return { from: { id: from.id, name: from.name }, to: { id: to.id, name: to.name }, classes: out };
+}
+
+/**
+ * Opens the next year from the approved decisions: creates the target classes that do not exist yet (next grade
+ * for the promoted, same grade for repeaters, names from the confirmed mapping), enrols promoted students and
+ * repeaters from the year's first day, leaves graduates (grade 9 / 12) and leavers in this year's records.
+ * Idempotent: a student already enrolled in the next year is not enrolled again and an existing class is reused,
+ * so running it twice changes nothing the second time (and writes no audit record for a class without change).
+ * Classes whose final list is not approved yet are skipped and reported. One transaction; audits appended last.
+ */
+export async function confirmRollover(db: Kysely<DB>, session: Session, fromYearId: number, toYearId: number, mapping: readonly MappingInput[]): Promise<{ createdClasses: string[]; enrolled: number; skipped: string[] }> {
+  const plan = await planRollover(db, session, fromYearId, toYearId, mapping);
+  const to = await yearOf(db, session, toYearId);
+  const role = session.roles.includes('principal') ? 'principal' : 'school_admin';
+  // Validate every name and grade before writing anything: a bad mapping changes nothing.
+  const wanted = new Map<string, number>();
+  for (const p of plan.classes.filter((x) => x.ready)) {
+    for (const [name, grade] of [[p.promotedTo, p.grade + 1], [p.repeatTo, p.grade]] as const) {
+      if (name === null) continue;
+      if (!CLASS_NAME.test(name)) throw err('ROLLOVER_CLASS_NAME', 'bad_request', `Tên lớp "${name}" không hợp lệ (ví dụ: 7A, 10A1).`, 'Invalid class name.', { classId: p.classId });
+      const prev = wanted.get(name);
+      if (prev !== undefined && prev !== grade) throw err('ROLLOVER_WRONG_GRADE', 'bad_request', `Lớp ${name} không thể vừa là lớp khối ${prev} vừa là lớp khối ${grade}.`, 'One class name for two grades.');
+      wanted.set(name, grade);
+    }
+  }
+  return retryTransaction(() => db.transaction().execute(async (trx) => {
+    const audits: Array<Parameters<typeof appendAudit>[1]> = [];
+    const existing = await trx.selectFrom('class').select(['id', 'name', 'grade']).where('school_year_id', '=', toYearId).forUpdate().execute();
+    const byName = new Map(existing.map((t) => [t.name.toUpperCase(), { id: Number(t.id), grade: t.grade }]));
+    const createdClasses: string[] = [];
+    for (const [name, grade] of wanted) {
+      const t = byName.get(name);
+      if (t && t.grade !== grade) throw err('ROLLOVER_WRONG_GRADE', 'bad_request', `Lớp ${name} của năm học ${to.name} thuộc khối ${t.grade}, không phải khối ${grade}.`, `Class ${name} is grade ${t.grade}, not ${grade}.`);
+      if (t) continue;
+      const row = await trx.insertInto('class').values({ school_id: session.schoolId, school_year_id: toYearId, name, grade, homeroom_person_id: null }).returning('id').executeTakeFirstOrThrow();
+      byName.set(name, { id: Number(row.id), grade });
+      createdClasses.push(name);
+      audits.push({ schoolId: session.schoolId, actor: { personId: session.personId, role }, action: 'class.create', entity: 'class', entityId: Number(row.id), newValue: { name, grade, schoolYear: to.name, by: 'rollover' }, source: 'admin' });
+    }
+    const inNext = new Set((await trx.selectFrom('enrolment as e').innerJoin('class as k', 'k.id', 'e.class_id').select('e.person_id').where('k.school_year_id', '=', toYearId).execute()).map((e) => Number(e.person_id)));
+    let enrolled = 0;
+    for (const p of plan.classes.filter((x) => x.ready)) {
+      const payload = await finalDecision(trx, p.classId);
+      const persons = new Map((await trx.selectFrom('enrolment').select(['id', 'person_id']).where('class_id', '=', p.classId).execute()).map((e) => [Number(e.id), Number(e.person_id)]));
+      let moved = { promoted: 0, repeating: 0 };
+      for (const s of payload.students) {
+        const target = s.outcome === 'promoted' ? p.promotedTo : s.outcome === 'repeat' ? p.repeatTo : null;
+        const personId = persons.get(s.enrolmentId);
+        if (!target || personId === undefined || inNext.has(personId)) continue;
+        await trx.insertInto('enrolment').values({ class_id: byName.get(target)!.id, person_id: personId, joined_on: to.start }).execute();
+        inNext.add(personId);
+        enrolled++;
+        moved = s.outcome === 'promoted' ? { ...moved, promoted: moved.promoted + 1 } : { ...moved, repeating: moved.repeating + 1 };
+      }
+      if (moved.promoted || moved.repeating) {
+        audits.push({ schoolId: session.schoolId, actor: { personId: session.personId, role }, action: 'year_end.rollover', entity: 'class', entityId: p.classId, newValue: { toYear: to.name, promotedTo: p.promotedTo, repeatTo: p.repeatTo, ...moved, graduating: p.graduating, leaversKept: p.leavers }, source: 'admin' });
+      }
+    }
+    for (const a of audits) await appendAudit(trx, a);
+    return { createdClasses, enrolled, skipped: plan.classes.filter((x) => !x.ready).map((x) => x.className) };
+  }));
 }
 
 export interface HistoryEntry { schoolYear: string; className: string; grade: number; regime: string; round: string; learning: string | null; conduct: string | null; absences: number; outcome: string; title: string | null }

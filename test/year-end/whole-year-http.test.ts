@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { startHarness, type Harness } from '../support/harness';
-import { seedGradebook, launchAs, auditCount, T_HOA, T_MINH, T_TUAN, P_LAN, STUDENTS, type GradebookFixture, type Client } from '../support/gradebook-factory';
+import { seedGradebook, launchAs, auditCount, T_HOA, T_MINH, T_TUAN, P_LAN, STUDENTS, LEAVER, STUDENT_9A, type GradebookFixture, type Client } from '../support/gradebook-factory';
 import { seedResults, openGrids, fill, EXTRA_6A, type ResultsFixture } from '../support/results-factory';
 
 /**
@@ -282,6 +282,75 @@ describe('rollover and history', () => {
     expect(hist.entries).toEqual([expect.objectContaining({ schoolYear: '2024-2025', className: '8A', learning: 'Trung bình', outcome: 'Lên lớp', round: 'after_retest' })]);
     expect((await hoa.get(`/results/history/${s3.person_id}`)).status).toBe(403);
     expect((await minh.get(`/results/history/${s3.person_id}`, 'html')).status).toBe(200);
+  });
+});
+
+describe('opening the next school year for the whole school (rollover with class mapping)', () => {
+  it('previews every class, creates the mapped classes, moves promoted and repeating students, graduates grade 9, keeps leavers; idempotent, audited', async () => {
+    const db = h.db.db;
+    const years = await db.selectFrom('school_year').select(['id', 'name']).orderBy('name').execute();
+    const [from, to] = [Number(years[0]!.id), Number(years[1]!.id)];
+    expect([years[0]!.name, years[1]!.name]).toEqual(['2024-2025', '2025-2026']);
+    // 9A (grade 9) gets an approved list in which its one student is promoted: at grade 9 that means the programme
+    // is completed (TT22 Điều 12.1) — no class next year. (Approval itself is tested above; set up directly here.)
+    const k9a = await db.selectFrom('enrolment').select('id').where('class_id', '=', f.class9A).executeTakeFirstOrThrow();
+    const lanId = f.person.get(P_LAN.id)!;
+    await db.insertInto('year_decision').values({ class_id: f.class9A, school_year_id: f.schoolYearId, round: 'main', state: 'approved', payload: JSON.stringify({ regime: 'TT22', students: [{ enrolmentId: Number(k9a.id), name: 'Bùi Đăng Khoa', outcome: 'promoted', retestEligible: [] }] }), options: '{}', proposed_by: lanId, approved_by: lanId, approved_at: new Date(), frozen_at: new Date() }).execute();
+
+    // Only the principal / school admin (school rule 'school.configure').
+    expect((await tuan.get(`/year-end/rollover?from=${from}&to=${to}`)).status).toBe(403);
+    expect((await minh.post('/year-end/rollover', { from, to })).status).toBe(403);
+    // Backwards is refused.
+    expect((await json(await lan.post('/year-end/rollover', { from: to, to: from }))).error.code).toBe('ROLLOVER_SAME_YEAR');
+
+    const plan = (await json(await lan.get(`/year-end/rollover?from=${from}&to=${to}`))).plan;
+    const line = (name: string) => plan.classes.find((c: any) => c.className === name);
+    // 6A (after re-test and summer training): A, B, C, D, F promoted → 7A (already created above, reused);
+    // E repeats (46 absences) → 6A of the next year, to be created; Phạm Quốc Cường left in October → stays.
+    expect(line('6A')).toMatchObject({ ready: true, promoted: 5, repeating: 1, graduating: 0, leavers: 1, promotedTo: '7A', promotedToExists: true, repeatTo: '6A', repeatToExists: false, alreadyMoved: 0 });
+    // 8A: all four promoted → 9A, already moved there by the class-by-class rollover above.
+    expect(line('8A')).toMatchObject({ ready: true, promoted: 4, repeating: 0, promotedTo: '9A', promotedToExists: true, alreadyMoved: 4 });
+    // 9A: one student completes grade 9; 7A has no approved list and is not moved.
+    expect(line('9A')).toMatchObject({ ready: true, promoted: 0, graduating: 1, promotedTo: null });
+    expect(line('7A')).toMatchObject({ ready: false, promotedTo: null });
+    expect(line('7A').notReadyVi).toContain('chưa được hiệu trưởng duyệt');
+
+    // A bad mapping changes nothing: an invalid name, or a grade-8 class for 6A's promoted students.
+    const before = await db.selectFrom('enrolment').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
+    const auditsBefore = await auditCount(h, 'year_end.rollover');
+    expect((await json(await lan.post('/year-end/rollover', { from, to, mapping: [{ classId: f.class6A, promotedTo: '7 A!' }] }))).error.code).toBe('ROLLOVER_CLASS_NAME');
+    expect((await json(await lan.post('/year-end/rollover', { from, to, mapping: [{ classId: f.class6A, promotedTo: '8B' }] }))).error.code).toBe('ROLLOVER_WRONG_GRADE');
+    expect((await db.selectFrom('enrolment').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n).toBe(before.n);
+
+    // Confirm through the form, with the repeaters' class renamed to 6B before confirming.
+    const page = await (await lan.get(`/year-end/rollover?from=${from}&to=${to}`, 'html')).text();
+    expect(page).toContain(`name="repeatTo_${f.class6A}" value="6A"`);
+    const form = await fetch(`${h.toolUrl}/year-end/rollover`, { method: 'POST', redirect: 'manual', headers: { cookie: lan.cookie, accept: 'text/html', 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ from: String(from), to: String(to), [`promotedTo_${f.class6A}`]: '7a', [`repeatTo_${f.class6A}`]: '6B', _csrf: lan.csrf }) });
+    expect(form.status).toBe(200);
+    const html = await form.text();
+    expect(html).toContain('Đã chuyển lớp.');
+    expect(html).toContain('Tạo 1 lớp (6B), xếp lớp cho 6 học sinh.');
+    const nextClasses = await db.selectFrom('class').select(['id', 'name', 'grade']).where('school_year_id', '=', to).orderBy('name').execute();
+    expect(nextClasses.map((k) => [k.name, k.grade])).toEqual([['6B', 6], ['7A', 7], ['8B', 8], ['9A', 9]]);
+    const namesIn = async (name: string) => (await db.selectFrom('enrolment as e').innerJoin('person as p', 'p.id', 'e.person_id').innerJoin('class as k', 'k.id', 'e.class_id').select(['p.display_name', sql<string>`to_char(e.joined_on, 'YYYY-MM-DD')`.as('j')]).where('k.school_year_id', '=', to).where('k.name', '=', name).execute()).map((x) => `${x.display_name} ${x.j}`).sort();
+    expect(await namesIn('7A')).toEqual(['Lê Thị Bình', 'Nguyễn Thị An', 'Trần Văn An', 'Vũ Quỳnh Anh', 'Đỗ Minh Đức'].map((n) => `${n} 2025-09-05`).sort());
+    expect(await namesIn('6B')).toEqual(['Phạm Thị Dung 2025-09-05']);
+    // The leaver and the grade-9 graduate are in no class of the next year; their 2024-2025 records are untouched.
+    const nextPersons = (await db.selectFrom('enrolment as e').innerJoin('class as k', 'k.id', 'e.class_id').select('e.person_id').where('k.school_year_id', '=', to).execute()).map((e) => Number(e.person_id));
+    expect(nextPersons).not.toContain(f.person.get(LEAVER.id));
+    expect(nextPersons).not.toContain(f.person.get(STUDENT_9A.id));
+    expect(await db.selectFrom('enrolment').select('left_on').where('id', '=', f.enrolment.get(LEAVER.id)!).executeTakeFirstOrThrow()).toEqual({ left_on: expect.anything() });
+    // Audited: one record for 6A (8A had nothing left to move) and one for the class created.
+    expect(await auditCount(h, 'year_end.rollover')).toBe(auditsBefore + 1);
+    const audit = await db.selectFrom('audit_log').select('new_value').where('action', '=', 'year_end.rollover').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(audit.new_value).toMatchObject({ toYear: '2025-2026', promotedTo: '7A', repeatTo: '6B', promoted: 5, repeating: 1, graduating: 0, leaversKept: 1 });
+    expect(await auditCount(h, 'class.create')).toBe(1);
+
+    // Idempotent: again → nothing created, nobody enrolled twice, no new audit record.
+    const again = await json(await lan.post('/year-end/rollover', { from, to, mapping: [{ classId: f.class6A, repeatTo: '6B' }] }));
+    expect(again).toEqual({ createdClasses: [], enrolled: 0, skipped: ['7A'] });
+    expect(await auditCount(h, 'year_end.rollover')).toBe(auditsBefore + 1);
+    expect((await json(await lan.get(`/year-end/rollover?from=${from}&to=${to}`))).plan.classes.find((c: any) => c.className === '6A').alreadyMoved).toBe(6);
   });
 });
 

@@ -8,7 +8,9 @@ import { loadMe } from '../me';
 import { navFor } from '../view-helpers';
 import { approve, enterRetest, enterSummer, loadRetestWork, loadYearEnd, propose, reopen } from '../../results/year-end-service';
 import { isAppError } from '../../shared/errors';
-import { rollover, studentHistory } from '../../results/rollover';
+import { confirmRollover, planRollover, rollover, studentHistory, type MappingInput } from '../../results/rollover';
+import { listYears } from '../../school/school-service';
+import { requirePermission } from '../../auth/permissions';
 import { handle, idSchema, parseWith, wantsJson } from './route-kit';
 
 const round = z.enum(['main', 'after_retest']);
@@ -88,6 +90,55 @@ export function yearEndRoutes(db: Kysely<DB>): Router {
     const out = await rollover(db, res.locals.session!, classId, b);
     if (req.is('application/json')) res.json(out);
     else res.redirect(303, res.locals.u(`/year-end/class/${classId}`));
+  }));
+  /**
+   * Opening the next school year for the whole school (principal / school admin): a preview of every class with the
+   * editable mapping of target class names, then one confirmation. Form fields: from, to, promotedTo_<classId>,
+   * repeatTo_<classId>; JSON: { from, to, mapping: [{ classId, promotedTo, repeatTo }] }.
+   */
+  const rolloverInput = (body: Record<string, unknown>): { from: number; to: number; mapping: MappingInput[] } => {
+    const b = parseWith('YEAR_END_BAD_REQUEST', z.object({ from: idSchema, to: idSchema, mapping: z.array(z.object({ classId: idSchema, promotedTo: z.string().max(16).nullable().optional(), repeatTo: z.string().max(16).nullable().optional() })).max(500).optional() }).passthrough(), body);
+    const mapping: MappingInput[] = b.mapping ? [...b.mapping] : [];
+    for (const [k, v] of Object.entries(body)) {
+      const m = /^(promotedTo|repeatTo)_(\d+)$/.exec(k);
+      if (!m || typeof v !== 'string' || v.length > 16) continue;
+      const classId = Number(m[2]);
+      const entry = mapping.find((x) => x.classId === classId) ?? (mapping.push({ classId }), mapping[mapping.length - 1]!);
+      entry[m[1] as 'promotedTo' | 'repeatTo'] = v;
+    }
+    return { from: b.from, to: b.to, mapping };
+  };
+  const showRollover = async (req: Request, res: Response, input: { from: number; to: number; mapping: MappingInput[] } | null, error: { code: string; message: string } | null, done: Awaited<ReturnType<typeof confirmRollover>> | null = null) => {
+    const s = res.locals.session!;
+    await requirePermission(db, s, 'school.configure');
+    const years = await listYears(db, s.schoolId);
+    let plan: Awaited<ReturnType<typeof planRollover>> | null = null;
+    try {
+      plan = input ? await planRollover(db, s, input.from, input.to, input.mapping) : null;
+    } catch (e) {
+      if (!(isAppError(e) && e.kind === 'bad_request' && !wantsJson(req))) throw e;
+      error = error ?? { code: e.code, message: e.vi };
+    }
+    if (wantsJson(req) && !error) {
+      res.json({ years, plan });
+      return;
+    }
+    res.status(error ? 400 : 200).render('year-end/rollover', { title: 'Mở năm học mới — chuyển lớp', me: await loadMe(db, s), nav: navFor(s.roles, '/school/years'), years, plan, error, done });
+  };
+  r.get('/year-end/rollover', requireSession, handle(async (req, res) => {
+    const q = req.query as Record<string, unknown>;
+    await showRollover(req, res, q.from && q.to ? rolloverInput(q) : null, null);
+  }));
+  r.post('/year-end/rollover', requireSession, handle(async (req, res) => {
+    const input = rolloverInput(req.body as Record<string, unknown>);
+    try {
+      const out = await confirmRollover(db, res.locals.session!, input.from, input.to, input.mapping);
+      if (req.is('application/json')) res.json(out);
+      else await showRollover(req, res, input, null, out);
+    } catch (e) {
+      if (!req.is('application/json') && isAppError(e) && e.kind === 'bad_request') await showRollover(req, res, input, { code: e.code, message: e.vi });
+      else throw e;
+    }
   }));
   r.get('/results/history/:personId(\\d+)', requireSession, handle(async (req, res) => {
     const s = res.locals.session!;
