@@ -726,7 +726,7 @@ export type LmsLineItemKind = 'column' | 'semester_avg' | 'year_avg';
 export interface AgsAccessTokenTable {
   issuer: string;
   client_id: string;
-  /** CryptoBox SealedBox (LTI_KEK, context 'ags_access_token'). */
+  /** CryptoBox SealedBox (LTI_KEK, AAD 'ags_access_token:' + issuer + client id). */
   sealed: ColumnType<unknown, string, string>;
   token_sha256: string;
   expires_at: ColumnType<Date, Date | string, Date | string>;

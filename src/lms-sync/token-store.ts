@@ -32,7 +32,8 @@ export interface SharedTokenStore {
   drop(t: TokenTarget, token: string): Promise<void>;
 }
 
-const CONTEXT = 'ags_access_token';
+/** GCM AAD: a sealed token of one platform cannot be pasted into another platform's row. */
+const contextOf = (t: TokenTarget) => `ags_access_token:${t.issuer}\n${t.clientId}`;
 const sha256 = (s: string) => createHash('sha256').update(s, 'utf8').digest('hex');
 
 export class PgTokenStore implements SharedTokenStore {
@@ -53,7 +54,7 @@ export class PgTokenStore implements SharedTokenStore {
       .executeTakeFirst();
     if (!row) return null;
     try {
-      return { token: this.box.open(row.sealed, CONTEXT), expiresAt: new Date(row.expires_at).getTime() };
+      return { token: this.box.open(row.sealed, contextOf(t)), expiresAt: new Date(row.expires_at).getTime() };
     } catch {
       // Sealed under a KEK we no longer hold (or tampered with): treat as absent; a fresh token replaces it.
       return null;
@@ -69,7 +70,7 @@ export class PgTokenStore implements SharedTokenStore {
       const again = await this.read(trx, t);
       if (again) return again;
       const f = await fetch();
-      const sealed = JSON.stringify(this.box.seal(f.token, CONTEXT));
+      const sealed = JSON.stringify(this.box.seal(f.token, contextOf(t)));
       await trx
         .insertInto('ags_access_token')
         .values({ issuer: t.issuer, client_id: t.clientId, sealed, token_sha256: sha256(f.token), expires_at: new Date(f.expiresAt) })

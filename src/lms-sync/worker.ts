@@ -58,6 +58,7 @@ export class OutboxWorker {
   private readonly pausedUntil = new Map<string, number>();
   /** Average line item id → epoch ms before which creating it is not tried again (LMS down). */
   private readonly resolveAfter = new Map<number, number>();
+  private readonly resolveTries = new Map<number, number>();
 
   constructor(
     private readonly db: Kysely<DB>,
@@ -234,6 +235,7 @@ export class OutboxWorker {
           if (url) await trx.updateTable('ags_outbox').set({ lineitem_url: url, updated_at: sql`now()` }).where('line_item_id', '=', id).where('lineitem_url', 'is', null).where('state', '=', 'pending').execute();
         });
         this.resolveAfter.delete(id);
+        this.resolveTries.delete(id);
         resolved++;
       } catch (e) {
         const err = e instanceof AgsError ? e : agsError('AGS_FAILED', { reason: (e as Error)?.name ?? null, retryable: true });
@@ -253,7 +255,6 @@ export class OutboxWorker {
     }
     return resolved;
   }
-  private readonly resolveTries = new Map<number, number>();
 
   private async claim(): Promise<Claimed[]> {
     const leaseSec = Math.ceil(this.o.leaseMs / 1000);
