@@ -150,8 +150,9 @@ const SEM_VI = { HK1: 'học kỳ I', HK2: 'học kỳ II' } as const;
  * The subject's figure for `period` under its exemption effect (rules engine): left out, the year result taking
  * the place of an exempted semester (A-58-EXEMPT-SEM = keep), the year made of the one semester studied (TT58
  * Điều 12.4), or the normal figure — annotated when the marks assessed theory instead of practice.
+ * Other readers of a subject's period figure (LMS averages, exports) should use this, not the raw scope.
  */
-function exemptFigure(d: ClassData, cs: ClassSubjectContext, enrolmentId: number, period: Period): { exempt: boolean; cell: AverageCell | null } {
+export function exemptFigure(d: ClassData, cs: ClassSubjectContext, enrolmentId: number, period: Period): { exempt: boolean; cell: AverageCell | null } {
   const e = d.effects.get(enrolmentId)?.get(subjectIdOf(cs));
   const a = d.averages(cs, enrolmentId);
   if (!e) return { exempt: false, cell: a[period] };
