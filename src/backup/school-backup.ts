@@ -96,6 +96,8 @@ interface TableInfo {
   readonly columns: string[]; // stored (non-generated) columns, in order
   readonly identityAlways: boolean;
   readonly pk: string[];
+  /** serial / identity columns and their sequences (moved past the restored ids). */
+  readonly sequences: Array<{ column: string; seq: string }>;
   readonly fks: Array<{ cols: string[]; parent: string; parentCols: string[]; notNull: boolean }>;
 }
 
@@ -108,8 +110,10 @@ async function catalog(c: Q): Promise<Map<string, TableInfo>> {
     `SELECT c.oid::int AS oid, n.nspname AS schema, c.relname AS table FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname IN ('public', 'lti') AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 2, 3`,
   );
-  const cols = await c.query<{ oid: number; name: string; generated: string; identity: string; notnull: boolean; num: number }>(
-    `SELECT a.attrelid::int AS oid, a.attname AS name, a.attgenerated AS generated, a.attidentity AS identity, a.attnotnull AS notnull, a.attnum AS num
+  const cols = await c.query<{ oid: number; name: string; generated: string; identity: string; notnull: boolean; num: number; seq: string | null }>(
+    `SELECT a.attrelid::int AS oid, a.attname AS name, a.attgenerated AS generated, a.attidentity AS identity, a.attnotnull AS notnull, a.attnum AS num,
+       CASE WHEN a.attidentity <> '' OR EXISTS (SELECT 1 FROM pg_attrdef d WHERE d.adrelid = a.attrelid AND d.adnum = a.attnum AND pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%')
+         THEN pg_get_serial_sequence(format('%I.%I', n.nspname, c.relname), a.attname) END AS seq
      FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid JOIN pg_namespace n ON n.oid = c.relnamespace
      WHERE n.nspname IN ('public', 'lti') AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attrelid, a.attnum`,
   );
@@ -138,6 +142,7 @@ async function catalog(c: Q): Promise<Map<string, TableInfo>> {
       columns: mine.filter((m) => m.generated === '').map((m) => m.name),
       identityAlways: mine.some((m) => m.identity === 'a'),
       pk: pk ? pk.keys.map((n) => colName(t.oid, n)) : [],
+      sequences: mine.filter((m) => m.seq !== null).map((m) => ({ column: m.name, seq: m.seq! })),
       fks,
     });
   }
@@ -218,19 +223,22 @@ export async function backupSchool(url: string, school: string, file: string): P
   const c = new pg.Client({ connectionString: url });
   await c.connect();
   const tmp = `${file}.partial`;
+  let gz: ReturnType<typeof createGzip> | null = null;
   try {
     await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
     const s = await findSchool(c, school);
     const migrations = (await appliedMigrations(c)) ?? [];
     const serverVersion = (await c.query<{ v: string }>(`SELECT current_setting('server_version') AS v`)).rows[0]!.v;
     const p = plan(await catalog(c), s.id);
-    const gz = createGzip({ level: 6 });
-    const done = pipeline(gz, createWriteStream(tmp));
+    const z = createGzip({ level: 6 });
+    gz = z;
+    const done = pipeline(z, createWriteStream(tmp));
+    done.catch(() => undefined); // awaited below; a failure before then must not become an unhandled rejection
     const tables: SchoolBackupTable[] = [];
     const createdAt = new Date().toISOString();
-    await write(gz, `${JSON.stringify({ format: SCHOOL_BACKUP_FORMAT, createdAt, school: s, migrations })}\n`);
+    await write(z, `${JSON.stringify({ format: SCHOOL_BACKUP_FORMAT, createdAt, school: s, migrations })}\n`);
     for (const { table, where } of p.order) {
-      await write(gz, `${JSON.stringify({ table: table.name, columns: table.columns })}\n`);
+      await write(z, `${JSON.stringify({ table: table.name, columns: table.columns })}\n`);
       const h = createHash('sha256');
       let rows = 0;
       const order = (table.pk.length ? table.pk : table.columns.slice(0, 1)).map(qi).join(', ');
@@ -241,14 +249,14 @@ export async function backupSchool(url: string, school: string, file: string): P
           const line = `${row.j}\n`;
           h.update(line);
           rows++;
-          await write(gz, line);
+          await write(z, line);
         }
         if (r.rows.length < 500) break;
       }
       await c.query('CLOSE school_rows');
       tables.push({ table: table.name, columns: table.columns, rows, sha256: h.digest('hex') });
     }
-    gz.end();
+    z.end();
     await done;
     await c.query('COMMIT');
     await fs.rename(tmp, file);
@@ -268,6 +276,7 @@ export async function backupSchool(url: string, school: string, file: string): P
     await fs.writeFile(`${file}.json`, `${JSON.stringify(manifest, null, 2)}\n`);
     return manifest;
   } catch (e) {
+    gz?.destroy();
     await c.query('ROLLBACK').catch(() => undefined);
     await fs.rm(tmp, { force: true });
     throw e;
@@ -378,10 +387,8 @@ export async function restoreSchool(url: string, file: string): Promise<SchoolRe
     // Ids were kept: move every serial/identity sequence past them, or the next insert would collide.
     for (const t of m.tables) {
       if (!counts[t.table]) continue;
-      for (const col of t.columns) {
-        const seq = (await c.query<{ s: string | null }>('SELECT pg_get_serial_sequence($1, $2) AS s', [qt(t.table), col])).rows[0]?.s;
-        if (!seq) continue;
-        await c.query(`SELECT setval($1::regclass, GREATEST((SELECT coalesce(max(${qi(col)}), 0) FROM ${qt(t.table)}), (SELECT last_value FROM ${seq})))`, [seq]);
+      for (const { column, seq } of target.get(t.table)?.sequences ?? []) {
+        await c.query(`SELECT setval($1::regclass, GREATEST((SELECT coalesce(max(${qi(column)}), 0) FROM ${qt(t.table)}), (SELECT last_value FROM ${seq})))`, [seq]);
       }
     }
     await c.query('COMMIT');
