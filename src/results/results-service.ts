@@ -283,7 +283,8 @@ function remember(k: string, key: string, result: StudentResult): void {
 
 function inputKey(d: ClassData, enrolmentId: number, period: Period): string {
   const cells = d.scores.get(enrolmentId);
-  const parts: string[] = [period, d.c.regime, String(d.c.grade), JSON.stringify(d.c.options), d.subjects.map((s) => `${s.id}:${s.assessment}:${s.subjectName}`).join(',')];
+  // Term dates are part of the key: an exemption's effect depends on which semesters its period overlaps.
+  const parts: string[] = [period, d.c.regime, String(d.c.grade), JSON.stringify(d.c.options), JSON.stringify(d.c.terms), d.subjects.map((s) => `${s.id}:${s.assessment}:${s.subjectName}`).join(',')];
   for (const col of d.columns) {
     const v = cells?.get(col.id);
     parts.push(`${col.id}/${col.kind}/${col.termId}/${col.form ?? ''}=${v ? `${v.tenths ?? ''}${v.rating ?? ''}` : ''}`);

@@ -149,6 +149,22 @@ describe('entry forms (HTML, CSRF, Vietnamese)', () => {
     expect((await json(await lan.get('/results/pending'))).exemptions.find((e: any) => e.student === 'Học Sinh S3')).toBeUndefined();
   });
 
+  it('the school admin (not the homeroom teacher) records too; a subject teacher cannot', async () => {
+    // Hoa teaches 8A; as a plain teacher she may not record for 8A (Minh is its homeroom teacher).
+    const body = { enrolmentId: r.enrolment8A.get('S2')!, classSubjectId: r.cs8A.get('Thể dục')!, scope: 'HK1', validFrom: '2024-09-05', validTo: '2025-01-15', dossierRef: 'Đơn số 9' };
+    expect((await hoa.post(`/results/class/${r.class8A}/exemptions`, body)).status).toBe(403);
+    // Named school admin in Ban giám hiệu (by Moodle idnumber), she launches again and may record (rule 'school.configure').
+    await h.db.db.insertInto('staff_designation').values({ school_id: h.schoolId, role: 'school_admin', person_code: T_HOA.idnumber, lms_user_id: null }).execute();
+    const admin = await launchAs(h, T_HOA.id);
+    expect((await admin.get(`/results/class/${r.class8A}/exemptions`, 'html')).status).toBe(200);
+    const res = await admin.post(`/results/class/${r.class8A}/exemptions`, body);
+    expect(res.status).toBe(200);
+    const audit = await h.db.db.selectFrom('audit_log').select('actor_role').where('action', '=', 'exemption.record').orderBy('id', 'desc').executeTakeFirstOrThrow();
+    expect(audit.actor_role).toBe('school_admin');
+    // Still only the principal approves.
+    expect((await admin.post(`/results/class/${r.class8A}/exemptions/${(await json(res)).id}/approve`, {})).status).toBe(403);
+  });
+
   it('disability override by form: pending until the principal approves; then shown as an override', async () => {
     const s4 = r.enrolment8A.get('S4')!;
     const fields = { enrolmentId: s4, learning: 'Khá', outcome: 'promoted', reason: 'Theo kế hoạch giáo dục cá nhân', dossierRef: 'KHGDCN-07' };
