@@ -189,6 +189,8 @@ export async function confirmRollover(db: Kysely<DB>, session: Session, fromYear
   }
   return retryTransaction(() => db.transaction().execute(async (trx) => {
     const audits: Array<Parameters<typeof appendAudit>[1]> = [];
+    // Two confirmations at once must not both create "7A" or enrol a student twice: one rollover per target year at a time.
+    await sql`SELECT pg_advisory_xact_lock(hashtext('sodiem.rollover'), ${toYearId}::int)`.execute(trx);
     const existing = await trx.selectFrom('class').select(['id', 'name', 'grade']).where('school_year_id', '=', toYearId).forUpdate().execute();
     const byName = new Map(existing.map((t) => [t.name.toUpperCase(), { id: Number(t.id), grade: t.grade }]));
     const createdClasses: string[] = [];
