@@ -35,7 +35,11 @@ import { yearAbsences } from '../attendance/attendance-service';
 
 export type Period = 'HK1' | 'HK2' | 'CN';
 export interface Figure { text: string | null; explanationVi: string }
-export interface SubjectCell extends Figure { exempt: boolean }
+export interface SubjectCell extends Figure {
+  exempt: boolean;
+  /** Practical part exempted (TT22 Điều 10 / TT58 Điều 12.5): the marks of this period assessed theory instead. */
+  theory?: boolean;
+}
 
 export interface StudentResult {
   enrolmentId: number;
@@ -152,7 +156,7 @@ const SEM_VI = { HK1: 'học kỳ I', HK2: 'học kỳ II' } as const;
  * Điều 12.4), or the normal figure — annotated when the marks assessed theory instead of practice.
  * Other readers of a subject's period figure (LMS averages, exports) should use this, not the raw scope.
  */
-export function exemptFigure(d: ClassData, cs: ClassSubjectContext, enrolmentId: number, period: Period): { exempt: boolean; cell: AverageCell | null } {
+export function exemptFigure(d: ClassData, cs: ClassSubjectContext, enrolmentId: number, period: Period): { exempt: boolean; cell: AverageCell | null; theory?: boolean } {
   const e = d.effects.get(enrolmentId)?.get(subjectIdOf(cs));
   const a = d.averages(cs, enrolmentId);
   if (!e) return { exempt: false, cell: a[period] };
@@ -166,7 +170,7 @@ export function exemptFigure(d: ClassData, cs: ClassSubjectContext, enrolmentId:
   if (period === 'CN') {
     if (e.ranking.year === 'excluded') return { exempt: true, cell: { text: 'Miễn', explanationVi: why } };
     const y = yearCell();
-    return { exempt: false, cell: e.practicalSemesters.length && y ? { text: y.text, explanationVi: `${why}\n${y.explanationVi}` } : y };
+    return { exempt: false, cell: e.practicalSemesters.length && y ? { text: y.text, explanationVi: `${why}\n${y.explanationVi}` } : y, theory: e.practicalSemesters.length > 0 };
   }
   const r = e.ranking[period];
   if (r === 'excluded') return { exempt: true, cell: { text: 'Miễn', explanationVi: why } };
@@ -175,7 +179,7 @@ export function exemptFigure(d: ClassData, cs: ClassSubjectContext, enrolmentId:
     return { exempt: false, cell: { text: y?.text ?? null, explanationVi: `${why}\n${y?.explanationVi ?? ''}` } };
   }
   const own = a[period];
-  return { exempt: false, cell: e.evaluation[period] === 'theory' && own ? { text: own.text, explanationVi: `${why}\n${own.explanationVi}` } : own };
+  return { exempt: false, cell: e.evaluation[period] === 'theory' && own ? { text: own.text, explanationVi: `${why}\n${own.explanationVi}` } : own, theory: e.evaluation[period] === 'theory' };
 }
 
 /** One student's ranking input for a period, or the subjects still without a result. */
@@ -184,13 +188,13 @@ export function rankingInput(d: ClassData, enrolmentId: number, period: Period, 
   const missing: string[] = [];
   const cells: SubjectCell[] = [];
   for (const cs of d.subjects) {
-    const { exempt, cell: a } = exemptFigure(d, cs, enrolmentId, period);
+    const { exempt, cell: a, theory } = exemptFigure(d, cs, enrolmentId, period);
     if (exempt) {
       cells.push({ text: 'Miễn', explanationVi: a?.explanationVi ?? '', exempt: true });
       subjects.push({ name: cs.subjectName, exempt: true, ...(cs.assessment === 'comment' ? { result: 'Đ' } : { average: '0' }) });
       continue;
     }
-    cells.push({ text: a?.text ?? null, explanationVi: a?.explanationVi ?? 'Chưa có điểm.', exempt: false });
+    cells.push({ text: a?.text ?? null, explanationVi: a?.explanationVi ?? 'Chưa có điểm.', exempt: false, ...(theory ? { theory: true } : {}) });
     const text = retests[cs.subjectName] ?? (a?.text ? dot(a.text) : null);
     if (!text) { missing.push(cs.subjectName); continue; }
     subjects.push(cs.assessment === 'comment' ? { name: cs.subjectName, result: text } : { name: cs.subjectName, average: text });

@@ -113,6 +113,8 @@ describe('TT22: practical part of GDTC (Điều 10)', () => {
     expect(gdtc.exempt).toBe(false);
     expect(gdtc.text).not.toBe('Miễn');
     expect(gdtc.explanationVi).toContain('nội dung lý thuyết');
+    expect(gdtc.theory).toBe(true);
+    expect(await (await lan.get(`/results/class/${f.class6A}?period=CN`, 'html')).text()).toContain('title="Miễn phần thực hành: đánh giá bằng nội dung lý thuyết">LT</small>');
     // Every GDTC column is still required of A: one deleted theory mark is reported missing.
     const col = await h.db.db.selectFrom('assessment_column').select('id').where('class_subject_id', '=', gdtc6A).where('term_id', '=', f.terms.HK2).where('kind', '=', 'final').executeTakeFirstOrThrow();
     await h.db.db.deleteFrom('score').where('column_id', '=', col.id).where('enrolment_id', '=', enrA()).execute();
