@@ -28,7 +28,7 @@ import { sql, type Transaction } from 'kysely';
 import type { DB } from '../db/schema';
 import { appendAudit } from '../audit/audit-log';
 import { loadClassContext } from '../results/class-context';
-import { loadClassData, subjectIdOf, type Period } from '../results/results-service';
+import { exemptFigure, loadClassData, subjectIdOf, type Period } from '../results/results-service';
 import { TOOL_TAG } from './service';
 
 export const AVERAGE_ITEMS = [
@@ -47,9 +47,6 @@ export function averageTenths(text: string | null | undefined): number | null {
   const v = Number(m[1]) * 10 + Number(m[2]);
   return v <= 100 ? v : null;
 }
-
-/** TT58 Điều 12: an exemption for the year covers every period; one for HK1/HK2 only that semester. */
-const exemptIn = (scopes: readonly string[], period: Period) => scopes.includes('year') || (period !== 'CN' && scopes.includes(period));
 
 export interface QueuedAverages {
   lineItems: number;
@@ -104,9 +101,11 @@ export async function queueApprovedAverages(trx: Transaction<DB>, input: { class
       for (const st of students) {
         const lmsUserId = lmsOf.get(st.personId);
         if (!lmsUserId) continue;
-        const scopes = (d.exemptions.get(st.enrolmentId) ?? []).filter((e) => e.subjectId === subjectIdOf(cs)).map((e) => e.scope);
+        // The figure the results pages show, exemptions applied by the rules engine (left out → nothing sent;
+        // an exempted semester taking the year result → that result), so the LMS never disagrees with them.
+        const fig = exemptFigure(d, cs, st.enrolmentId, a.period);
         const retest = a.period === 'CN' ? retestOf.get(`${st.enrolmentId}:${subjectIdOf(cs)}`) : undefined;
-        const tenths = exemptIn(scopes, a.period) ? null : retest ?? averageTenths(d.averages(cs, st.enrolmentId)[a.period]?.text);
+        const tenths = fig.exempt ? null : retest ?? averageTenths(fig.cell?.text);
         rows.push({ itemId: Number(item.id), url: item.lineitem_url, csId: cs.id, enrolmentId: st.enrolmentId, lmsUserId, tenths, kind: a.kind, term: a.term });
       }
     }
