@@ -179,6 +179,9 @@ function plan(tables: Map<string, TableInfo>, schoolId: number): Plan {
     }
   }
   for (const l of LTI_TABLES) if (tables.has(l.table)) where.set(l.table, { sql: l.where(id), depth: 99 });
+  // The last AGS timestamp sent per LMS line item (kept strictly increasing) is keyed by the line item's URL.
+  const items = where.get('lms_line_item');
+  if (items && tables.has('ags_last_timestamp')) where.set('ags_last_timestamp', { sql: `lineitem_url IN (SELECT lineitem_url FROM public.lms_line_item WHERE ${items.sql})`, depth: items.depth + 1 });
 
   // Topological order over the included tables (self-references are loaded in key order, checked per statement).
   const included = [...where.keys()].filter((n) => tables.has(n));

@@ -59,6 +59,11 @@ beforeAll(async () => {
     const row = await propose(src.db, s.teacher, s.classId, 'main');
     await approve(src.db, s.principal, s.classId, 'main', row.version);
     await archivePrint(s, `Sổ điểm lớp 6A ${s.schoolId}`);
+    // An LMS line item and the last AGS timestamp sent for it (keyed by URL, no foreign key).
+    const cs = await src.db.selectFrom('class_subject').select('id').where('class_id', '=', s.classId).orderBy('id').limit(1).executeTakeFirstOrThrow();
+    const url = `https://lms.example/${s.schoolId}/lineitems/1`;
+    await q(src.url, "INSERT INTO lms_line_item (class_subject_id, lineitem_url, label) VALUES ($1, $2, 'Toán — điểm trung bình')", [cs.id, url]);
+    await q(src.url, "INSERT INTO ags_last_timestamp (lineitem_url, lms_user_id, last_ts) VALUES ($1, 's-HS01', now())", [url]);
   }
   // ltijs' registration of each school's LMS (matched by issuer + client id, no foreign key).
   for (const code of ['THCS-A', 'THCS-B']) {
@@ -87,9 +92,14 @@ describe('per-school backup and restore', () => {
     const applied = (await q<{ name: string }>(src.url, 'SELECT name FROM schema_migration ORDER BY name')).map((r) => r.name);
     expect(m.migrations).toEqual(applied);
     // 3 students × 6 subjects × 2 terms × 4 columns = 144 scores; 2 audit records; 1 archived print.
-    expect(m.counts).toMatchObject({ school: 1, score: 144, audit_log: 2, print_archive: 1, person: 5, enrolment: 3, 'lti.platform': 1 });
+    expect(m.counts).toMatchObject({ school: 1, score: 144, audit_log: 2, print_archive: 1, person: 5, enrolment: 3, 'lti.platform': 1, lms_line_item: 1, ags_last_timestamp: 1 });
     expect(m.counts.app_session).toBeUndefined();
     expect(m.excluded.map((x) => x.table)).toEqual(expect.arrayContaining(['app_session', 'oidc_login']));
+    // Guard for later migrations: a new table of a school's data must reach \`school\` through foreign keys
+    // (or be added to the exclusions on purpose); only logins, caches and global bookkeeping stay out.
+    expect(m.excluded.map((x) => x.table).sort()).toEqual(
+      ['ags_access_token', 'app_session', 'lti.access_token', 'lti.context_token', 'lti.id_token', 'lti.nonce', 'lti.state', 'oidc_login', 'schema_migration', 'schema_migration_lock'],
+    );
     expect(m.sha256).toBe(createHash('sha256').update(await readFile(file)).digest('hex'));
     expect(JSON.parse(await readFile(`${file}.json`, 'utf8')).sha256).toBe(m.sha256);
     // Parents before children.
@@ -109,6 +119,7 @@ describe('per-school backup and restore', () => {
     expect((await q<{ n: string }>(t.url, 'SELECT count(*)::text AS n FROM audit_log WHERE school_id <> $1', [a.schoolId]))[0]!.n).toBe('0');
     expect((await q<{ n: string }>(t.url, 'SELECT count(*)::text AS n FROM print_archive'))[0]!.n).toBe('1');
     expect(await q(t.url, 'SELECT kid FROM lti.platform')).toEqual([{ kid: 'kid-THCS-A' }]);
+    expect(await q(t.url, 'SELECT lineitem_url FROM ags_last_timestamp')).toEqual([{ lineitem_url: `https://lms.example/${a.schoolId}/lineitems/1` }]);
     expect((await q<{ n: string }>(t.url, 'SELECT count(*)::text AS n FROM app_session'))[0]!.n).toBe('0');
     // The audit verifier passes on the restored school (hashes recomputed in SQL).
     const report = await verifyChain(t.db, a.schoolId);
