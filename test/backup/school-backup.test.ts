@@ -10,6 +10,7 @@ import { seedSmallSchool, type SmallSchool } from '../export/small-school';
 import { propose, approve } from '../../src/results/year-end-service';
 import { backupSchool, restoreSchool } from '../../src/backup/school-backup';
 import { verifyChain } from '../../src/audit/verify';
+import { appendAudit } from '../../src/audit/audit-log';
 
 /**
  * Per-school backup (issue 9.4): two schools in one database; school A's backup restored into a fresh
@@ -156,6 +157,38 @@ describe('per-school backup and restore', () => {
     expect(await q(empty.url, 'SELECT id FROM school')).toEqual([]);
     await expect(restoreSchool(empty.url, path.join(dir, 'none.gz'))).rejects.toMatchObject({ code: 'BACKUP_FILE_MISSING' });
     await expect(backupSchool(src.url, 'KHONG-CO', path.join(dir, 'x.gz'))).rejects.toMatchObject({ code: 'BACKUP_SCHOOL_NOT_FOUND' });
+  });
+
+  it('a backup taken while the school keeps writing is one snapshot: the chain head matches the log it dumped', async () => {
+    let stop = false;
+    let writes = 0;
+    const score = await src.db.selectFrom('score').innerJoin('enrolment', 'enrolment.id', 'score.enrolment_id').innerJoin('class', 'class.id', 'enrolment.class_id').select(['score.id', 'score.tenths']).where('class.school_id', '=', a.schoolId).orderBy('score.id').limit(1).executeTakeFirstOrThrow();
+    const writer = (async () => {
+      while (!stop) {
+        await src.db.transaction().execute(async (trx) => {
+          await trx.updateTable('score').set((eb) => ({ version: eb('version', '+', 1) })).where('id', '=', score.id).execute();
+          await appendAudit(trx, { schoolId: a.schoolId, actor: { personId: a.teacher.personId, role: 'subject_teacher' }, action: 'score.update', entity: 'score', entityId: Number(score.id), newValue: { tenths: score.tenths }, source: 'grid' });
+        });
+        writes++;
+      }
+    })();
+    while (writes < 3) await new Promise((r) => setTimeout(r, 5));
+    const f = path.join(dir, 'live.jsonl.gz');
+    const before = writes;
+    const m = await backupSchool(src.url, 'THCS-A', f);
+    stop = true;
+    await writer;
+    expect(writes).toBeGreaterThan(before);
+    const t = await freshTarget();
+    await restoreSchool(t.url, f);
+    const head = (await q<{ last_seq: string }>(t.url, 'SELECT last_seq::text FROM audit_chain_head WHERE school_id = $1', [a.schoolId]))[0]!;
+    const log = (await q<{ n: string; max: string }>(t.url, 'SELECT count(*)::text AS n, max(seq)::text AS max FROM audit_log WHERE school_id = $1', [a.schoolId]))[0]!;
+    expect(log.max).toBe(head.last_seq);
+    expect(log.n).toBe(String(m.counts.audit_log));
+    expect((await verifyChain(t.db, a.schoolId)).ok).toBe(true);
+    // The restored chain continues: the next audited write appends after the restored head.
+    await t.db.transaction().execute((trx) => appendAudit(trx, { schoolId: a.schoolId, action: 'restore.check', entity: 'school', entityId: a.schoolId, source: 'admin' }));
+    expect((await verifyChain(t.db, a.schoolId)).ok).toBe(true);
   });
 
   it('the operator commands: npm run backup -- --school <code> and npm run restore -- --school <file>', async () => {
