@@ -691,6 +691,10 @@ const SHORT: Record<string, string> = {
   'hoạt động trải nghiệm - hướng nghiệp': 'HĐTN-HN',
   'nội dung giáo dục của địa phương': 'GDĐP',
   'giáo dục quốc phòng và an ninh': 'GDQP-AN',
+  // Long names do not fit the vertical header cell (they were cut off on the rendered page).
+  'giáo dục thể chất': 'GDTC',
+  'khoa học tự nhiên': 'KHTN',
+  'lịch sử và địa lí': 'LS và ĐL',
 };
 const shortName = (n: string): string => SHORT[n.normalize('NFC').toLowerCase()] ?? n;
 
@@ -928,6 +932,8 @@ export function buildClassBook(data: BookData, period: Period): PrintDocument {
     const t = termOf(data, code);
     return t ? monthsBetween(t.startDate, t.endDate) : [];
   };
+  // A month shared by the two semesters (HK I ends mid-January) is printed once in the year's book.
+  const yearMonths = () => [...months('HK1'), ...months('HK2')].filter((m, i, all) => all.findIndex((x) => x.year === m.year && x.month === m.month) === i);
   const semester = (code: Term) => {
     pages.push(divider(ctx, code));
     // TT58 books print the subjects in spreads (§4.4); TT22 books one page block per subject (§1.4–1.5).
@@ -952,10 +958,10 @@ export function buildClassBook(data: BookData, period: Period): PrintDocument {
       break;
     case 'CN':
       pages.push(...coverPages(ctx), ...studentListPages(ctx));
-      for (const m of [...months('HK1'), ...months('HK2')]) pages.push(...attendancePages(ctx, m.year, m.month));
+      for (const m of yearMonths()) pages.push(...attendancePages(ctx, m.year, m.month));
       semester('HK1');
       semester('HK2');
-      pages.push(...summaryPages(ctx, 'CN'), ...yearDecisionPages(ctx), principalCheckPage(ctx, [...months('HK1'), ...months('HK2')]));
+      pages.push(...summaryPages(ctx, 'CN'), ...yearDecisionPages(ctx), principalCheckPage(ctx, yearMonths()));
       break;
   }
   return {

@@ -217,6 +217,16 @@ describe('monthly print and the teacher sheet', () => {
     expect(lineWith(out.pages[0]!, 'Nguyễn Thị Ngọc Ánh')).toMatch(/8,5 +5,5 +6,6/);
   });
 
+  it('year book: the month shared by both semesters (January) is printed once, and checked once by the principal', async () => {
+    const out = await render(buildClassBook(bookData({ students: 10, subjects: SUBJECTS_TT22.filter((s) => s.code === 'TOAN') }), parsePeriod('CN')!));
+    // HK I 05/09/2024–15/01/2025, HK II 16/01–31/05/2025: September … May, nine months, January once.
+    expect(out.pages.filter((p) => p.includes('Tháng 1 năm 2025'))).toHaveLength(1);
+    const months = out.pages.flatMap((p) => [...p.matchAll(/Tháng (\d+) năm (\d{4})/g)].map((m) => `${m[1]}/${m[2]}`));
+    expect(months).toEqual(['9/2024', '10/2024', '11/2024', '12/2024', '1/2025', '2/2025', '3/2025', '4/2025', '5/2025']);
+    const check = out.pages[out.pages.length - 1]!;
+    expect(check.match(/ 1\/2025/g)).toHaveLength(1);
+  });
+
   it('A3 as a school setting: bigger sheets, more rows per page', async () => {
     const out = await render(buildClassBook(bookData({ students: 45, paper: 'A3' }), parsePeriod('2024-11')!));
     // 40 rows per A3 landscape page → 2 roll-call pages, then the check page.
