@@ -158,6 +158,8 @@ describe('entry forms (HTML, CSRF, Vietnamese)', () => {
     // Named school admin in Ban giám hiệu (by Moodle idnumber), she launches again and may record (rule 'school.configure').
     await h.db.db.insertInto('staff_designation').values({ school_id: h.schoolId, role: 'school_admin', person_code: T_HOA.idnumber, lms_user_id: null }).execute();
     const admin = await launchAs(h, T_HOA.id);
+    // Her way in: the pending page lists every class of the open years with its entry page.
+    expect(await (await admin.get('/results/pending', 'html')).text()).toContain(`/results/class/${r.class8A}/exemptions`);
     expect((await admin.get(`/results/class/${r.class8A}/exemptions`, 'html')).status).toBe(200);
     const res = await admin.post(`/results/class/${r.class8A}/exemptions`, body);
     expect(res.status).toBe(200);

@@ -126,7 +126,9 @@ export function resultsRoutes(db: Kysely<DB>): Router {
       res.json(pending);
       return;
     }
-    res.render('results/pending', { title: 'Chờ hiệu trưởng duyệt', me: await loadMe(db, s), nav: navFor(s.roles, '/results'), pending, canApprove: s.roles.includes('principal') });
+    // Every class of the open years, so the school admin (who has no class list elsewhere) reaches each entry page.
+    const classes = await db.selectFrom('class as k').innerJoin('school_year as y', 'y.id', 'k.school_year_id').select(['k.id', 'k.name', 'y.name as year']).where('k.school_id', '=', s.schoolId).where('y.status', '=', 'open').orderBy('y.name').orderBy('k.grade').orderBy('k.name').execute();
+    res.render('results/pending', { title: 'Chờ hiệu trưởng duyệt', me: await loadMe(db, s), nav: navFor(s.roles, '/results'), pending, canApprove: s.roles.includes('principal'), classes: classes.map((k) => ({ id: Number(k.id), name: k.name, year: k.year })) });
   }));
   return r;
 }
