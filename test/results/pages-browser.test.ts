@@ -77,3 +77,25 @@ it('results: a click on a learning level shows why', async () => {
   await page.screenshot({ path: '/tmp/sodiem-year-end.png' });
   await page.close();
 }, 30_000);
+
+it('disability override entered in the form with the session in the URL (LMS iframe without cookies): pending for the principal', async () => {
+  const page = await browser.newPage();
+  await page.setViewport({ width: 1200, height: 900 });
+  await page.goto(at(`/results/class/${f.class6A}/exemptions`));
+  // TT22 6A has no GDTC / GDQP-AN: nothing to exempt, said plainly.
+  expect(await page.content()).toContain('Lớp không có môn nào được miễn theo TT22');
+  const form = 'form[action*="/overrides"]';
+  const d = STUDENTS[3]!;
+  await page.select(`${form} select[name="enrolmentId"]`, String(f.enrolment.get(d.id)!));
+  await page.select(`${form} select[name="learning"]`, 'Đạt');
+  await page.select(`${form} select[name="outcome"]`, 'promoted');
+  await page.type(`${form} textarea[name="reason"]`, 'Học theo kế hoạch giáo dục cá nhân, tiến bộ rõ');
+  await page.type(`${form} input[name="dossierRef"]`, 'KHGDCN-2024-02');
+  await Promise.all([page.waitForNavigation(), page.click(`${form} button[type="submit"]`)]);
+  expect(page.url()).toContain(`/results/class/${f.class6A}/exemptions`);
+  expect(await page.content()).toContain('Chờ hiệu trưởng duyệt (chưa tính)');
+  const row = await h.db.db.selectFrom('disability_override').select(['enrolment_id', 'learning', 'outcome', 'approved_at']).executeTakeFirstOrThrow();
+  expect([Number(row.enrolment_id), row.learning, row.outcome, row.approved_at]).toEqual([f.enrolment.get(d.id)!, 'Đạt', 'promoted', null]);
+  await page.screenshot({ path: '/tmp/sodiem-exemptions.png', fullPage: true });
+  await page.close();
+}, 30_000);
