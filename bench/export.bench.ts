@@ -4,10 +4,15 @@
  *     subject and student ≈ 194,000 scores) streamed into a byte counter: wall time and peak RSS
  *     growth (sampled every 20 ms) — target < 10 s, memory bounded (it does not grow with the school);
  * (b) importing a 45-row XLSX sheet (45 changed cells) through saveScores — target < 500 ms;
- * (c) the audit trail of the same school streamed as XLSX.
+ * (c) the audit trail of the same school streamed as XLSX;
+ * (d) a per-school backup of that school and its restore into a fresh database.
  * In-process: no HTTP, so the figures are the use cases' own.
  */
 import { Writable } from 'node:stream';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { backupSchool, restoreSchool } from '../src/backup/school-backup';
 import { sql } from 'kysely';
 import ExcelJS from 'exceljs';
 import { benchDatabase, type BenchResult } from './support';
@@ -123,6 +128,20 @@ export async function benchExport(): Promise<BenchResult> {
       return n;
     });
     lines.push(`audit trail XLSX: ${a.value} records in ${a.ms.toFixed(0)} ms`);
+
+    // (d) per-school backup of the same school and its restore into a fresh migrated database.
+    const dir = await mkdtemp(path.join(tmpdir(), 'sodiem-bench-backup-'));
+    const target = await benchDatabase();
+    try {
+      const file = path.join(dir, 'bx.jsonl.gz');
+      const b = await peakRss(() => backupSchool(bdb.url, 'BX', file));
+      lines.push(`per-school backup: ${(b.ms / 1000).toFixed(2)} s, ${(b.value.bytes / 1048576).toFixed(1)} MB gzip, ${Object.values(b.value.counts).reduce((x, y) => x + y, 0)} rows in ${b.value.tables.length} tables, peak RSS +${b.peakMb.toFixed(0)} MB`);
+      const r = await peakRss(() => restoreSchool(target.url, file));
+      lines.push(`per-school restore (one transaction, checksums, sequences): ${(r.ms / 1000).toFixed(2)} s, peak RSS +${r.peakMb.toFixed(0)} MB`);
+    } finally {
+      await target.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   } finally {
     await bdb.close();
   }
