@@ -36,6 +36,7 @@ async function main(): Promise<void> {
       ['teacher', '3', '102'],
       ['principal', '10', '102'],
       ['student', '100', '102'],
+      ['inspector', '20', '102'],
     ];
     for (const [who, user, cmid] of people) {
       const context = await browser.createBrowserContext();

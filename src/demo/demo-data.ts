@@ -63,6 +63,9 @@ export const DEMO_TEACHERS: DemoPerson[] = [
 
 export const DEMO_PRINCIPAL: DemoPerson = { lmsUserId: '10', username: 'ht.lan', familyName: 'Vũ', givenName: 'Thị Lan', code: 'HT001' };
 
+/** An education-office inspector, designated for a period; a non-editing teacher in one course so the LMS lets him launch. */
+export const DEMO_INSPECTOR: DemoPerson = { lmsUserId: '20', username: 'tt.hung', familyName: 'Đỗ', givenName: 'Văn Hùng', code: 'TT001' };
+
 /** Who teaches what: subject code → teacher code, per class. */
 export const DEMO_ASSIGNMENTS: Record<string, Record<string, string>> = {
   '6A': { TOAN: 'GV001', VAN: 'GV003', ANH: 'GV004', KHTN: 'GV002' },

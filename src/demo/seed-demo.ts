@@ -4,7 +4,7 @@ import { appendAudit } from '../audit/audit-log';
 import { registerPlatform } from '../lti/platform-registry';
 import { LTI_MOUNT, type LtijsProvider } from '../lti/provider';
 import { seedDemoScores } from './demo-scores';
-import { DEMO_ASSIGNMENTS, DEMO_PRINCIPAL, DEMO_SUBJECTS, DEMO_TEACHERS, DEMO_YEAR, demoClasses, type DemoPerson } from './demo-data';
+import { DEMO_ASSIGNMENTS, DEMO_INSPECTOR, DEMO_PRINCIPAL, DEMO_SUBJECTS, DEMO_TEACHERS, DEMO_YEAR, demoClasses, type DemoPerson } from './demo-data';
 
 /** The slice of the test platform (test/support/platform) that the demo needs. */
 export interface DemoLms {
@@ -57,7 +57,7 @@ export function populateDemoLms(lms: DemoLms, toolUrl: string): void {
     jwksUrl: `${base}/keys`,
     customParams: { person_sourcedid: '$Person.sourcedId', course_idnumber: '$CourseSection.sourcedId', user_username: '$User.username' },
   });
-  const people = [...DEMO_TEACHERS, DEMO_PRINCIPAL];
+  const people = [...DEMO_TEACHERS, DEMO_PRINCIPAL, DEMO_INSPECTOR];
   for (const p of people) lms.addUser({ id: p.lmsUserId, username: p.username, givenName: p.givenName, familyName: p.familyName, email: email(p), idnumber: p.code });
   lms.addCategoryManager(DEMO_PRINCIPAL.lmsUserId);
   const classes = demoClasses();
@@ -70,6 +70,7 @@ export function populateDemoLms(lms: DemoLms, toolUrl: string): void {
     const teacher = DEMO_TEACHERS.find((t) => t.code === teacherCode)!;
     lms.enrol(course.id, teacher.lmsUserId, 'editingteacher');
     for (const s of klass.students) lms.enrol(course.id, s.lmsUserId, 'student');
+    if (course.className === '6A' && course.subjectCode === 'TOAN') lms.enrol(course.id, DEMO_INSPECTOR.lmsUserId, 'teacher');
     const n = instance++;
     lms.addActivity(course.id, {
       toolClientId: DEMO_CLIENT_ID,
@@ -124,6 +125,15 @@ export async function seedDemoSchool(db: Kysely<DB>, lti: LtijsProvider, lmsUrl:
     };
     for (const p of [...DEMO_TEACHERS, DEMO_PRINCIPAL]) await addPerson(p);
     await trx.insertInto('staff_designation').values({ school_id: schoolId, role: 'principal', person_code: DEMO_PRINCIPAL.code, lms_user_id: null }).execute();
+    // The inspection period must include the day the demo is tried; the demo year itself (2024-2025) is past.
+    const today = new Date();
+    const inAYear = new Date(today.getTime() + 365 * 86_400_000);
+    const isoDay = (d: Date) => d.toISOString().slice(0, 10);
+    await addPerson(DEMO_INSPECTOR);
+    await trx
+      .insertInto('staff_designation')
+      .values({ school_id: schoolId, role: 'inspector', person_code: DEMO_INSPECTOR.code, lms_user_id: null, valid_from: isoDay(today), valid_until: isoDay(inAYear), note: 'Demo: QĐ số 01/QĐ-PGDĐT kiểm tra sổ điểm' })
+      .execute();
     const year = await trx
       .insertInto('school_year')
       .values({ school_id: schoolId, name: DEMO_YEAR.name, start_date: DEMO_YEAR.start, end_date: DEMO_YEAR.end, regime_overrides: JSON.stringify({}) })
