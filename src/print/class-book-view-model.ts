@@ -308,6 +308,8 @@ export function studentListPages(ctx: Ctx): GridPage[] {
       cols: ['no', ...nameCols(f), 'date', 'text', 'short', 'short', 'text', 'flex'],
       header: [leftHeader],
       signatures: [SIG.homeroomConfirm(d)],
+      // TT58's priority-group header wraps over nine lines: five rows fewer, or the last rows run into the signature.
+      ...(f === 'TT58' ? { rowsLess: 5 } : {}),
     },
     // DATA: place of birth, ethnicity, priority group and address have no table yet.
     ctx.students.map((s, k) => ({ cells: [no(k), ...nameCells(f, s), { t: dob(s.dateOfBirth), cls: 'c' }, { t: '' }, { t: s.gender === 'nam' ? 'Nam' : s.gender === 'nu' ? 'Nữ' : '', cls: 'c' }, ...empties(3)], left: hasLeft(s, ctx.asOf) })),
@@ -328,6 +330,8 @@ export function studentListPages(ctx: Ctx): GridPage[] {
       cols: ['no', 'flex', 'flex', 'flex'],
       header: [rightHeader],
       signatures: [SIG.homeroomConfirm(d)],
+      // Same rows per page as the facing left page: the numbers must match across the spread.
+      ...(f === 'TT58' ? { rowsLess: 5 } : {}),
     },
     // DATA: parents and changes during the year have no table yet.
     ctx.students.map((s, k) => ({ cells: [no(k), ...empties(3)], left: hasLeft(s, ctx.asOf) })),
@@ -932,6 +936,14 @@ export function buildClassBook(data: BookData, period: Period): PrintDocument {
     const t = termOf(data, code);
     return t ? monthsBetween(t.startDate, t.endDate) : [];
   };
+  // TT58's year summary is one spread (§4.6): averages on the left page, decisions on the right, page
+  // pair by page pair (both hold the same rows). TT22 has two separate sections (§1.6, §1.7).
+  const yearPages = (): PrintPage[] => {
+    const left = summaryPages(ctx, 'CN');
+    const right = yearDecisionPages(ctx);
+    if (ctx.form !== 'TT58' || left.length !== right.length) return [...left, ...right];
+    return left.flatMap((l, k) => [l, right[k]!]);
+  };
   // A month shared by the two semesters (HK I ends mid-January) is printed once in the year's book.
   const yearMonths = () => [...months('HK1'), ...months('HK2')].filter((m, i, all) => all.findIndex((x) => x.year === m.year && x.month === m.month) === i);
   const semester = (code: Term) => {
@@ -954,14 +966,14 @@ export function buildClassBook(data: BookData, period: Period): PrintDocument {
     case 'HK2':
       for (const m of months('HK2')) pages.push(...attendancePages(ctx, m.year, m.month));
       semester('HK2');
-      pages.push(...summaryPages(ctx, 'CN'), ...yearDecisionPages(ctx));
+      pages.push(...yearPages());
       break;
     case 'CN':
       pages.push(...coverPages(ctx), ...studentListPages(ctx));
       for (const m of yearMonths()) pages.push(...attendancePages(ctx, m.year, m.month));
       semester('HK1');
       semester('HK2');
-      pages.push(...summaryPages(ctx, 'CN'), ...yearDecisionPages(ctx), principalCheckPage(ctx, yearMonths()));
+      pages.push(...yearPages(), principalCheckPage(ctx, yearMonths()));
       break;
   }
   return {
