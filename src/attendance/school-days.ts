@@ -49,3 +49,18 @@ export function monthsBetween(start: string, end: string): string[] {
 
 /** Whether the student belonged to the class that day (joined on or before it; left after it). */
 export const enrolledOn = (day: string, joinedOn: string, leftOn: string | null): boolean => joinedOn <= day && (leftOn === null || day < leftOn);
+
+/** Why a day is not a school day: a day off, outside both terms, or a weekday the class holds no session on. */
+export type NonSchoolReason = 'holiday' | 'outside-term' | 'no-session';
+
+/**
+ * The reason isSchoolDay says no, null on a school day (same rule, same order of precedence as a printed
+ * book names it: a named day off first, even on a Sunday). Terms only need their dates, so a print's
+ * plain data can ask without loading the class context.
+ */
+export function nonSchoolReason(day: string, terms: readonly { readonly start: string; readonly end: string }[], plan: WeekPlan, holidays: { has(day: string): boolean }): NonSchoolReason | null {
+  if (holidays.has(day)) return 'holiday';
+  if (!terms.some((t) => t.start <= day && day <= t.end)) return 'outside-term';
+  if (sessionsOn(plan, weekdayOf(day)).length === 0) return 'no-session';
+  return null;
+}

@@ -3,6 +3,7 @@
  * models are pure functions of this.
  */
 import type { Regime } from '../rules';
+import type { WeekPlan } from '../rules/attendance-plan';
 import type { PaperSize } from './layout';
 
 export interface StudentData {
@@ -105,6 +106,12 @@ export interface BookData {
   readonly attendance?: readonly AttendanceMarkData[];
   /** Results per period, from the results module. */
   readonly results?: Partial<Record<'HK1' | 'HK2' | 'CN', readonly PeriodResultData[]>>;
+  /**
+   * The class's school calendar as the attendance module keeps it: the week plan the class follows and the
+   * school's days off in the school year. The roll-call pages grey every day that is not a school day.
+   * Absent (old data, unit fixtures): only Sundays are marked, as before the calendar existed.
+   */
+  readonly calendar?: { readonly plan: WeekPlan; readonly holidays: readonly { readonly day: string; readonly label: string }[] };
   /** The principal-approved year-end lists; null while a round is not approved. */
   readonly decisions?: { readonly main: readonly DecisionData[] | null; readonly afterRetest: readonly DecisionData[] | null };
 }

@@ -11,6 +11,8 @@
  * address, parents).
  */
 import type { Regime } from '../rules';
+import type { WeekPlan } from '../rules/attendance-plan';
+import { nonSchoolReason, weekdayOf, type NonSchoolReason } from '../attendance/school-days';
 import type { BookData, ClassSubjectData, ColumnData, DecisionData, PeriodResultData, StudentData } from './book-data';
 import type { Cell, ColWidth, CoverPage, DividerPage, GridPage, GridRow, HeaderCell, PrintDocument, PrintPage, SignatureBlock } from './document';
 import { geometry, type Orientation } from './layout';
@@ -70,6 +72,8 @@ export interface Ctx {
   readonly absences: ReadonlyMap<number, ReadonlyMap<string, string>>;
   readonly results: Readonly<Record<Term | 'CN', ReadonlyMap<number, PeriodResultData>>>;
   readonly decisions: { readonly main: ReadonlyMap<number, DecisionData> | null; readonly afterRetest: ReadonlyMap<number, DecisionData> | null };
+  /** The class's calendar (null: none loaded, only Sundays are days off). */
+  readonly calendar: { readonly plan: WeekPlan; readonly holidays: ReadonlyMap<string, string>; readonly terms: readonly { start: string; end: string }[] } | null;
 }
 
 const SESSION_ORDER = { sang: 0, chieu: 1 } as const;
@@ -91,7 +95,10 @@ export function makeCtx(data: BookData, asOf: string): Ctx {
     main: data.decisions?.main ? byEnrolment(data.decisions.main) : null,
     afterRetest: data.decisions?.afterRetest ? byEnrolment(data.decisions.afterRetest) : null,
   };
-  return { data, form: bookFormOf(data.regime), students, idx: indexScores(data.scores), corrections, asOf, absences, results, decisions };
+  const calendar = data.calendar
+    ? { plan: data.calendar.plan, holidays: new Map(data.calendar.holidays.map((h) => [h.day, h.label])), terms: data.terms.map((t) => ({ start: t.startDate, end: t.endDate })) }
+    : null;
+  return { data, form: bookFormOf(data.regime), students, idx: indexScores(data.scores), corrections, asOf, absences, results, decisions, calendar };
 }
 
 /**
@@ -348,17 +355,45 @@ export function studentListPages(ctx: Ctx): GridPage[] {
 const WEEKDAY = ['CN', '2', '3', '4', '5', '6', '7'];
 const daysIn = (y: number, m: number): number => new Date(Date.UTC(y, m, 0)).getUTCDate();
 
+/** A roll-call day that is no school day of the class: why, and the day off's name when it is one. */
+export interface DayOff {
+  readonly reason: NonSchoolReason;
+  readonly label: string | null;
+}
+
+/**
+ * The attendance module's school-day rule (school-days.ts), read-only: a day off, a day outside both
+ * terms or a weekday without a session is not a school day. Without a calendar, Sundays only.
+ */
+export function dayOff(ctx: Ctx, day: string): DayOff | null {
+  const cal = ctx.calendar;
+  if (!cal) return weekdayOf(day) === 0 ? { reason: 'no-session', label: null } : null;
+  const reason = nonSchoolReason(day, cal.terms, cal.plan, cal.holidays);
+  return reason ? { reason, label: reason === 'holiday' ? (cal.holidays.get(day) ?? null) : null } : null;
+}
+
+const offCls = (base: string, off: DayOff | null): string => (off ? `${base} off`.trim() : base);
+
 export function attendancePages(ctx: Ctx, year: number, month: number): GridPage[] {
   const f = ctx.form;
   const d = ctx.data;
   const n = daysIn(year, month);
   const days = Array.from({ length: n }, (_, k) => k + 1);
-  const header: HeaderCell[][] = [
-    [{ text: 'Số TT', rowspan: 2 }, { text: 'Họ và tên', rowspan: 2, colspan: f === 'TT58' ? 2 : 1, cls: 'diag' }, ...days.map((k) => ({ text: String(k) })), { text: f === 'TT22' ? 'Tổng số buổi nghỉ' : 'TS ngày nghỉ', colspan: 3 }],
-    [...days.map((k) => ({ text: WEEKDAY[new Date(Date.UTC(year, month - 1, k)).getUTCDay()]!, cls: new Date(Date.UTC(year, month - 1, k)).getUTCDay() === 0 ? 'sun' : '' })), { text: 'TS' }, { text: f === 'TT22' ? 'P' : 'p' }, { text: f === 'TT22' ? 'K' : 'k' }],
-  ];
   const ym = `${year}-${String(month).padStart(2, '0')}-`;
   const dayKeys = days.map((k) => `${ym}${String(k).padStart(2, '0')}`);
+  const offs = dayKeys.map((day) => dayOff(ctx, day));
+  const header: HeaderCell[][] = [
+    [{ text: 'Số TT', rowspan: 2 }, { text: 'Họ và tên', rowspan: 2, colspan: f === 'TT58' ? 2 : 1, cls: 'diag' }, ...days.map((k, j) => ({ text: String(k), cls: offCls('', offs[j]!) })), { text: f === 'TT22' ? 'Tổng số buổi nghỉ' : 'TS ngày nghỉ', colspan: 3 }],
+    [
+      ...dayKeys.map((day, j) => {
+        const wd = weekdayOf(day);
+        return { text: WEEKDAY[wd]!, cls: offCls(wd === 0 ? 'sun' : '', offs[j]!) };
+      }),
+      { text: 'TS' },
+      { text: f === 'TT22' ? 'P' : 'p' },
+      { text: f === 'TT22' ? 'K' : 'k' },
+    ],
+  ];
   // Per-day column totals: the number of sessions missed that day (the form's "Tổng số" line).
   const perDay = days.map(() => 0);
   let allP = 0;
@@ -372,16 +407,18 @@ export function attendancePages(ctx: Ctx, year: number, month: number): GridPage
       for (const ch of m) ch === 'P' ? p++ : kk++;
       perDay[j]! += m.length;
       // TT58 writes the marks in lower case ("p" / "k", book-forms.md §4.3), TT22 in capitals.
-      return { t: f === 'TT58' ? m.toLowerCase() : m, cls: 'c' };
+      // A mark on a day off is still printed (the calendar refuses such marks, but the book never hides one).
+      return { t: f === 'TT58' ? m.toLowerCase() : m, cls: offCls('c', offs[j]!) };
     });
     allP += p;
     allK += kk;
     const tot = (v: number): Cell => ({ t: v ? String(v) : '', cls: 'c' });
     return { cells: [no(k), ...nameCells(f, s), ...cells, tot(p + kk), tot(p), tot(kk)], left: hasLeft(s, ctx.asOf) };
   });
-  const num = (v: number): Cell => ({ t: v ? String(v) : '', cls: 'c b' });
-  const totalRow: RowSource = { cells: [{ t: '' }, { t: 'Tổng số', cls: f === 'TT58' ? 'fam b' : 'l b' }, ...(f === 'TT58' ? [{ t: '' }] : []), ...perDay.map(num), num(allP + allK), num(allP), num(allK)], left: false };
-  return paginate(
+  const num = (v: number, off: DayOff | null = null): Cell => ({ t: v ? String(v) : '', cls: offCls('c b', off) });
+  const totalRow: RowSource = { cells: [{ t: '' }, { t: 'Tổng số', cls: f === 'TT58' ? 'fam b' : 'l b' }, ...(f === 'TT58' ? [{ t: '' }] : []), ...perDay.map((v, j) => num(v, offs[j]!)), num(allP + allK), num(allP), num(allK)], left: false };
+  const named = dayKeys.flatMap((day, j) => (offs[j]?.label ? [`${Number(day.slice(8))}/${month} – ${offs[j]!.label}`] : []));
+  const pages = paginate(
     ctx,
     {
       orientation: 'landscape',
@@ -392,9 +429,42 @@ export function attendancePages(ctx: Ctx, year: number, month: number): GridPage
       header,
       signatures: [SIG.homeroomConfirm(d)],
       tail: [totalRow],
+      // The names of the month's days off in words as well (the column only has room for them sideways).
+      ...(named.length ? { footNote: [`Cột tô xám: không phải ngày học của lớp. Ngày nghỉ: ${named.join('; ')}.`] } : {}),
     },
     rows,
   );
+  const first = 1 + nameCols(f).length;
+  return pages.map((p, k) => closeDays(p, offs, first, k === pages.length - 1 ? 1 : 0));
+}
+
+/**
+ * Each day-off column of a page becomes one grey cell spanning the student rows (not the "Tổng số"
+ * line): no rules across a day nobody attends, the day off's name written down it ("Nghỉ Quốc khánh"),
+ * and a few hundred fewer cells for the browser to lay out and paint. A column holding any mark keeps
+ * its cells (greyed one by one) so the mark stays in its row.
+ */
+function closeDays(p: GridPage, offs: readonly (DayOff | null)[], first: number, tail: number): GridPage {
+  const span = p.rows.length - tail;
+  if (span < 2) return p;
+  const closed = new Set<number>();
+  offs.forEach((off, j) => {
+    if (off && p.rows.slice(0, span).every((r) => r.cells[first + j]?.t === '')) closed.add(first + j);
+  });
+  if (!closed.size) return p;
+  const rows = p.rows.map((r, k): GridRow => {
+    if (k >= span) return r;
+    if (k > 0) return { ...r, cells: r.cells.filter((_, i) => !closed.has(i)) };
+    return {
+      ...r,
+      cells: r.cells.map((c, i) => {
+        if (!closed.has(i)) return c;
+        const label = offs[i - first]!.label;
+        return { t: label ? `Nghỉ ${label}` : '', cls: 'off closed', rowspan: span };
+      }),
+    };
+  });
+  return { ...p, rows };
 }
 
 /** Months of a term, "YYYY-MM", from its start month to its end month. */

@@ -22,6 +22,8 @@ export interface Cell {
   readonly t: string;
   /** 'c' centred, 'l' left, 'fam' / 'given' name halves (no rule between them), 'small' long names. */
   readonly cls?: string;
+  /** A roll-call day-off column closed over the page's student rows (the rows below omit that cell). */
+  readonly rowspan?: number;
 }
 
 export interface GridRow {

@@ -2,6 +2,7 @@ import { sql, type Kysely } from 'kysely';
 import type { DB, PrintKind } from '../db/schema';
 import { selectRegime, type Regime } from '../rules';
 import { loadAttendance } from '../attendance/attendance-service';
+import { holidaysBetween, planForClass } from '../attendance/calendar-service';
 import { loadClassContext } from '../results/class-context';
 import { loadClassData, studentResult, type Period as ResultPeriod } from '../results/results-service';
 import type { DecisionPayload } from '../results/year-end-service';
@@ -87,7 +88,7 @@ export async function loadBookData(db: Kysely<DB>, schoolId: number, classId: nu
     columnIds.length ? db.selectFrom('score').select(['column_id', 'enrolment_id', 'tenths', 'rating']).where('column_id', 'in', columnIds).execute() : Promise.resolve([]),
     // A correction counts on the page once the workflow has written it into the book (state 'applied').
     columnIds.length ? db.selectFrom('correction_request').select(['column_id', 'enrolment_id']).where('column_id', 'in', columnIds).where('state', '=', 'applied').execute() : Promise.resolve([]),
-    loadRecords(db, classId, enrolmentIds),
+    loadRecords(db, classId, enrolmentIds, { schoolId, from: klass.year_start, to: klass.year_end }),
   ]);
 
   return {
@@ -136,14 +137,22 @@ export async function loadBookData(db: Kysely<DB>, schoolId: number, classId: nu
  * (overall average, learning level, conduct, title — the same figures as its own pages), and the
  * approved year-end lists. A year-end list still being proposed is not printed as decided.
  */
-async function loadRecords(db: Kysely<DB>, classId: number, enrolmentIds: readonly number[]): Promise<Pick<BookData, 'attendance' | 'results' | 'decisions'>> {
-  const [ctx, marks, decisions] = await Promise.all([
+async function loadRecords(
+  db: Kysely<DB>,
+  classId: number,
+  enrolmentIds: readonly number[],
+  year: { schoolId: number; from: string; to: string },
+): Promise<Pick<BookData, 'attendance' | 'results' | 'decisions' | 'calendar'>> {
+  const [ctx, marks, decisions, holidays] = await Promise.all([
     loadClassContext(db, classId),
     loadAttendance(db, enrolmentIds),
     db.selectFrom('year_decision').select(['round', 'payload']).where('class_id', '=', classId).where('state', '=', 'approved').execute(),
+    holidaysBetween(db, year.schoolId, year.from, year.to),
   ]);
   const attendance = marks.map((m) => ({ enrolmentId: m.enrolmentId, day: m.day, session: m.session, mark: m.mark }));
   if (!ctx) return { attendance };
+  // The plan the roll-call itself follows (class's own, else the year's, else the school's settings).
+  const calendar = { plan: await planForClass(db, ctx), holidays: [...holidays].map(([day, label]) => ({ day, label })) };
   const d = await loadClassData(db, ctx);
   const results: Partial<Record<ResultPeriod, PeriodResultData[]>> = {};
   for (const period of ['HK1', 'HK2', 'CN'] as const) {
@@ -167,7 +176,7 @@ async function loadRecords(db: Kysely<DB>, classId: number, enrolmentIds: readon
       ...(s.retested ? { retested: s.retested } : {}),
     }));
   };
-  return { attendance, results, decisions: { main: round('main'), afterRetest: round('after_retest') } };
+  return { attendance, calendar, results, decisions: { main: round('main'), afterRetest: round('after_retest') } };
 }
 
 export interface ArchiveEntry {
