@@ -460,7 +460,8 @@ function closeDays(p: GridPage, offs: readonly (DayOff | null)[], first: number,
       cells: r.cells.map((c, i) => {
         if (!closed.has(i)) return c;
         const label = offs[i - first]!.label;
-        return { t: label ? `Nghỉ ${label}` : '', cls: 'off closed', rowspan: span };
+        // "Nghỉ bù Quốc khánh" already says it: no second "Nghỉ".
+        return { t: label ? (/^nghỉ/i.test(label.normalize('NFC')) ? label : `Nghỉ ${label}`) : '', cls: 'off closed', rowspan: span };
       }),
     };
   });

@@ -113,6 +113,14 @@ describe('roll-call view model with a calendar', () => {
     expect(p.rows[0]!.cells[col(7)]).toMatchObject({ rowspan: 25 });
   });
 
+  it('does not write "Nghỉ" twice when the day off is named "Nghỉ …"', () => {
+    const data = calendarBook({ calendar: { plan: MON_FRI, holidays: [{ day: '2025-09-01', label: 'Nghỉ bù Quốc khánh' }, { day: '2025-09-02', label: 'Quốc khánh' }] } });
+    const p = attendancePages(makeCtx(data, '2025-09-30'), 2025, 9);
+    expect(p[0]!.rows[0]!.cells[col(1)]!.t).toBe('Nghỉ bù Quốc khánh');
+    expect(p[0]!.rows[0]!.cells[col(2)]!.t).toBe('Nghỉ Quốc khánh');
+    expect(p[1]!.footNote).toEqual(['Cột tô xám: không phải ngày học của lớp. Ngày nghỉ: 1/9 – Nghỉ bù Quốc khánh; 2/9 – Quốc khánh.']);
+  });
+
   it('without a calendar, Sundays only, as before', () => {
     const plain = makeCtx(bookData({ regime: 'TT22', yearName: '2025-2026' }), '2025-09-30');
     expect(dayOff(plain, '2025-09-07')).toEqual({ reason: 'no-session', label: null });
