@@ -194,6 +194,8 @@ export const ACTION_VI: Record<string, string> = {
   'exemption.approve': 'Duyệt miễn học',
   'disability_override.record': 'Ghi nhận đánh giá riêng (học sinh khuyết tật)',
   'disability_override.approve': 'Duyệt đánh giá riêng (học sinh khuyết tật)',
+  'exemption.reject': 'Từ chối hồ sơ miễn học',
+  'disability_override.reject': 'Từ chối đánh giá riêng (học sinh khuyết tật)',
   'year_end.propose': 'GVCN đề nghị danh sách cuối năm',
   'year_end.approve': 'Hiệu trưởng duyệt danh sách cuối năm',
   'year_end.reopen': 'Mở lại danh sách đã duyệt',

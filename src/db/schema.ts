@@ -737,3 +737,16 @@ export interface AgsAccessTokenTable {
 export interface DB {
   ags_access_token: AgsAccessTokenTable;
 }
+
+// ---- Rejecting exemptions / disability overrides (migration 0018_exemption_reject) ----
+// Declaration merging: the columns the principal's rejection adds to the two tables above.
+export interface ExemptionTable {
+  rejected_by: ColumnType<number | null, number | null | undefined, number | null>;
+  rejected_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  reject_comment: ColumnType<string | null, string | null | undefined, string | null>;
+}
+export interface DisabilityOverrideTable {
+  rejected_by: ColumnType<number | null, number | null | undefined, number | null>;
+  rejected_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>;
+  reject_comment: ColumnType<string | null, string | null | undefined, string | null>;
+}

@@ -1,6 +1,7 @@
 import type { Request, Response, NextFunction } from 'express';
 import { ROLE_LABEL_VI, type Role } from '../auth/roles';
 import { SESSION_PARAM } from './session-middleware';
+import { maySeePending } from '../results/exemptions';
 
 export interface NavItem {
   href: string;
@@ -39,6 +40,8 @@ export function navFor(roles: readonly Role[], current: string): NavItem[] {
   if (roles.includes('principal') || roles.includes('vice_principal')) items.push({ href: '/print', label: 'In sổ' });
   // Roll-call, conduct, results, year-end lists: homeroom teachers for their class, the board for every class (checked again server-side).
   if (roles.includes('homeroom_teacher') || roles.includes('principal') || roles.includes('vice_principal')) items.push({ href: '/results', label: 'Điểm danh & kết quả' });
+  // Exemptions / disability overrides waiting for the principal: the same rule as the page itself (listPending).
+  if (maySeePending(roles)) items.push({ href: '/results/pending', label: 'Hồ sơ chờ duyệt' });
   // Re-test scores are entered by the teacher of the subject (issue 6.4); the page lists only their own subjects.
   if (roles.includes('subject_teacher')) items.push({ href: '/year-end/retests', label: 'Kiểm tra lại' });
   if (roles.some((r) => r !== 'student')) items.push({ href: '/corrections', label: 'Sửa điểm' });

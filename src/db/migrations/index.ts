@@ -13,6 +13,7 @@ import * as m0012 from './0012_school_calendar';
 import * as m0013 from './0013_results_exemptions_retest';
 import * as m0015 from './0015_inspector';
 import * as m0014 from './0014_lms_sync_averages_tokens';
+import * as m0018 from './0018_exemption_reject';
 
 /** Static list: no filesystem glob, so compiled and ts-node runs see the same migrations. */
 export const migrations: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const migrations: Record<string, Migration> = {
   '0013_results_exemptions_retest': m0013,
   '0015_inspector': m0015,
   '0014_lms_sync_averages_tokens': m0014,
+  '0018_exemption_reject': m0018,
 };

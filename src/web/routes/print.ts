@@ -10,6 +10,7 @@ import { loadArchivedPdf, printBook, signOffMonthly } from '../../print/print-se
 import { requireRole, requireSession } from '../session-middleware';
 import { loadMe } from '../me';
 import { navFor } from '../view-helpers';
+import { guardLets } from './results';
 
 const PrintForm = z.object({
   kind: z.enum(['class_book', 'teacher_sheet']),
@@ -78,7 +79,10 @@ export function printRoutes(db: Kysely<DB>, pool: ChromiumPool): Router {
         subjects,
         archive,
         subjectName: new Map(subjects.map((x) => [Number(x.id), x.name])),
-        canSign: s.roles.includes('principal'),
+        // Forms only when their submit would pass: printing is this page's own 'print.books' (checked above) unless
+        // the inspector guard refuses writes; signing is the principal's (requireRole below), same guard.
+        canPrint: guardLets(s, 'POST', `/print/classes/${classId}`),
+        canSign: s.roles.includes('principal') && guardLets(s, 'POST', '/print/archive/1/signoff'),
         done: typeof req.query.done === 'string' ? req.query.done : null,
       });
     } catch (e) {

@@ -10,7 +10,8 @@ import { loadClassResults } from '../../results/results-service';
 import { listVisibleClasses } from '../../gradebook/class-summary';
 import { handle, idSchema, parseWith, wantsJson } from './route-kit';
 import { loadStatistics, BANDS } from '../../results/statistics';
-import { approveDisabilityOverride, approveExemption, listExemptions, listOverrides, listPending, recordDisabilityOverride, recordExemption, SCOPE_VI } from '../../results/exemptions';
+import { approveDisabilityOverride, approveExemption, entryCapabilities, listExemptions, listMyRejected, listOverrides, listPending, maySeePending, recordDisabilityOverride, recordExemption, rejectDisabilityOverride, rejectExemption, SCOPE_VI } from '../../results/exemptions';
+import { inspectorMayRequest } from '../../auth/inspector';
 import { authoriseClassView, classFor } from '../../results/class-context';
 import { loadClassSubjectsOfClass } from '../../gradebook/grid-repository';
 import { exemptionAllowed, LEVELS_22, LEVELS_58 } from '../../rules';
@@ -23,7 +24,16 @@ const isoDay = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
 const exemptionSchema = z.object({ enrolmentId: idSchema, classSubjectId: idSchema, scope: z.enum(['HK1', 'HK2', 'year', 'practical']), dossierRef: z.string().trim().min(1).max(200), validFrom: isoDay, validTo: isoDay });
 const overrideSchema = z.object({ enrolmentId: idSchema, learning: z.string().min(1).max(20), outcome: z.enum(['promoted', 'repeat', 'retest', 'summer-training']), reason: z.string().trim().min(1).max(2000), dossierRef: z.string().trim().min(1).max(200) });
 
+// The comment's emptiness is the use case's to refuse (with its own message), so only its type is checked here.
+const rejectSchema = z.object({ comment: z.string().max(10_000).default('') });
+
 const period = z.enum(['HK1', 'HK2', 'CN']).default('CN');
+
+/**
+ * Would the inspector guard (mounted before every route, src/auth/inspector.ts) let this session's request
+ * through? Views use it to leave out forms and links the guard would refuse, instead of a second role list.
+ */
+export const guardLets = (s: Session, method: 'GET' | 'POST', path: string): boolean => !s.roles.includes('inspector') || inspectorMayRequest(method, path) === 'ok';
 
 export function resultsRoutes(db: Kysely<DB>): Router {
   const r = Router();
@@ -31,9 +41,11 @@ export function resultsRoutes(db: Kysely<DB>): Router {
     const s = res.locals.session!;
     // Homeroom teachers see their own classes, the board every class of the open years (same rule as the class summary).
     const classes = await listVisibleClasses(db, s);
-    // The principal sees at once what waits for their approval (exemptions, disability overrides).
-    const pending = s.roles.includes('principal') ? await listPending(db, s) : null;
-    res.render('results/index', { title: 'Điểm danh & kết quả', me: await loadMe(db, s), nav: navFor(s.roles, '/results'), classes, pending });
+    // The board and the school admin see at once what waits for the principal (exemptions, disability overrides),
+    // with a link to the list; whoever filed a record the principal rejected sees it with the comment.
+    const pending = maySeePending(s.roles) ? await listPending(db, s) : null;
+    const rejected = await listMyRejected(db, s);
+    res.render('results/index', { title: 'Điểm danh & kết quả', me: await loadMe(db, s), nav: navFor(s.roles, '/results'), classes, pending, rejected, rollover: s.roles.includes('principal'), reach: (p: string) => guardLets(s, 'GET', p) });
   }));
   r.get('/results/class/:classId(\\d+)', requireSession, handle(async (req, res) => {
     const s = res.locals.session!;
@@ -47,7 +59,7 @@ export function resultsRoutes(db: Kysely<DB>): Router {
       res.json(results);
       return;
     }
-    res.render('results/class', { title: `Kết quả lớp ${results.className}`, me: await loadMe(db, s), nav: navFor(s.roles, '/results'), results, exemptions: await listExemptions(db, classId), canApprove: s.roles.includes('principal'), csrf: s.csrfToken, cache: true });
+    res.render('results/class', { title: `Kết quả lớp ${results.className}`, me: await loadMe(db, s), nav: navFor(s.roles, '/results'), results, exemptions: await listExemptions(db, classId), reach: (p: string) => guardLets(s, 'GET', p), csrf: s.csrfToken, cache: true });
   }));
 
   r.get('/results/statistics', requireSession, handle(async (req, res) => {
@@ -81,8 +93,16 @@ export function resultsRoutes(db: Kysely<DB>): Router {
       outcomes: (['promoted', 'repeat', 'retest', 'summer-training'] as const).map((o) => ({ value: o, label: OUTCOME_VI[o]! })),
       exemptions: await listExemptions(db, classId),
       overrides: await listOverrides(db, classId),
-      canRecord: c.homeroomPersonId === s.personId || s.roles.includes('school_admin') || s.roles.includes('principal'),
-      canApprove: s.roles.includes('principal'),
+      // Forms only for what the use cases would accept from this session (same checks, run without writing).
+      ...(await (async () => {
+        const may = await entryCapabilities(db, s, c);
+        const post = (p: string) => guardLets(s, 'POST', p);
+        return {
+          canRecordExemption: may.recordExemption && post(`/results/class/${classId}/exemptions`),
+          canRecordOverride: may.recordOverride && post(`/results/class/${classId}/overrides`),
+          canApprove: may.approve && post(`/results/class/${classId}/exemptions/1/approve`),
+        };
+      })()),
     };
     if (wantsJson(req) && !error) {
       res.json(page);
@@ -113,10 +133,18 @@ export function resultsRoutes(db: Kysely<DB>): Router {
     await approveExemption(db, s, classId, parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.exId));
     return { ok: true };
   }));
+  r.post('/results/class/:classId(\\d+)/exemptions/:exId(\\d+)/reject', requireSession, entryAction(async (req, s, classId) => {
+    await rejectExemption(db, s, classId, parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.exId), parseWith('RESULTS_BAD_REQUEST', rejectSchema, req.body).comment);
+    return { ok: true, state: 'rejected' };
+  }));
   r.post('/results/class/:classId(\\d+)/overrides', requireSession, entryAction(async (req, s, classId) => ({ ok: true, ...(await recordDisabilityOverride(db, s, classId, parseWith('RESULTS_BAD_REQUEST', overrideSchema, req.body))) })));
   r.post('/results/class/:classId(\\d+)/overrides/:enrolmentId(\\d+)/approve', requireSession, entryAction(async (req, s, classId) => {
     await approveDisabilityOverride(db, s, classId, parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.enrolmentId));
     return { ok: true };
+  }));
+  r.post('/results/class/:classId(\\d+)/overrides/:enrolmentId(\\d+)/reject', requireSession, entryAction(async (req, s, classId) => {
+    await rejectDisabilityOverride(db, s, classId, parseWith('RESULTS_BAD_REQUEST', idSchema, req.params.enrolmentId), parseWith('RESULTS_BAD_REQUEST', rejectSchema, req.body).comment);
+    return { ok: true, state: 'rejected' };
   }));
   /** What waits for the principal across the school: exemptions and disability overrides not yet approved. */
   r.get('/results/pending', requireSession, handle(async (req, res) => {
@@ -128,7 +156,7 @@ export function resultsRoutes(db: Kysely<DB>): Router {
     }
     // Every class of the open years, so the school admin (who has no class list elsewhere) reaches each entry page.
     const classes = await db.selectFrom('class as k').innerJoin('school_year as y', 'y.id', 'k.school_year_id').select(['k.id', 'k.name', 'y.name as year']).where('k.school_id', '=', s.schoolId).where('y.status', '=', 'open').orderBy('y.name').orderBy('k.grade').orderBy('k.name').execute();
-    res.render('results/pending', { title: 'Chờ hiệu trưởng duyệt', me: await loadMe(db, s), nav: navFor(s.roles, '/results'), pending, canApprove: s.roles.includes('principal'), classes: classes.map((k) => ({ id: Number(k.id), name: k.name, year: k.year })) });
+    res.render('results/pending', { title: 'Chờ hiệu trưởng duyệt', me: await loadMe(db, s), nav: navFor(s.roles, '/results/pending'), pending, canApprove: s.roles.includes('principal') && guardLets(s, 'POST', '/results/class/1/exemptions/1/approve'), classes: classes.map((k) => ({ id: Number(k.id), name: k.name, year: k.year })) });
   }));
   return r;
 }
