@@ -191,21 +191,23 @@ export async function rejectDisabilityOverride(db: Kysely<DB>, session: Session,
  * (no second role list to drift): a view renders only the forms whose submit would be accepted.
  */
 export interface EntryCapabilities { recordExemption: boolean; recordOverride: boolean; approve: boolean }
-export async function entryCapabilities(db: Kysely<DB>, session: Session, c: ClassContext): Promise<EntryCapabilities> {
-  const passes = async (check: () => Promise<unknown>) => {
-    try {
-      await check();
-      return true;
-    } catch (e) {
-      if (isAppError(e) && e.kind === 'forbidden') return false;
-      throw e;
-    }
-  };
-  const decide = async () => {
+const passes = async (check: () => Promise<unknown>) => {
+  try {
+    await check();
+    return true;
+  } catch (e) {
+    if (isAppError(e) && e.kind === 'forbidden') return false;
+    throw e;
+  }
+};
+/** May this session approve or reject (the checks approveExemption / rejectExemption and the override ones run)? */
+export const mayDecide = (db: Kysely<DB>, session: Session): Promise<boolean> =>
+  passes(async () => {
     await requirePermission(db, session, 'year_end.approve');
     principalOnly(session);
-  };
-  const [recordExemption, approve] = await Promise.all([passes(() => authoriseRecorder(db, session, c)), passes(decide)]);
+  });
+export async function entryCapabilities(db: Kysely<DB>, session: Session, c: ClassContext): Promise<EntryCapabilities> {
+  const [recordExemption, approve] = await Promise.all([passes(() => authoriseRecorder(db, session, c)), mayDecide(db, session)]);
   // As recordDisabilityOverride: the principal records (and approves) under 'year_end.approve', others as recorders.
   const recordOverride = isPrincipal(session) ? approve : recordExemption;
   return { recordExemption, recordOverride, approve };

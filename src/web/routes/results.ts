@@ -10,7 +10,7 @@ import { loadClassResults } from '../../results/results-service';
 import { listVisibleClasses } from '../../gradebook/class-summary';
 import { handle, idSchema, parseWith, wantsJson } from './route-kit';
 import { loadStatistics, BANDS } from '../../results/statistics';
-import { approveDisabilityOverride, approveExemption, entryCapabilities, listExemptions, listMyRejected, listOverrides, listPending, maySeePending, recordDisabilityOverride, recordExemption, rejectDisabilityOverride, rejectExemption, SCOPE_VI } from '../../results/exemptions';
+import { approveDisabilityOverride, approveExemption, entryCapabilities, mayDecide, listExemptions, listMyRejected, listOverrides, listPending, maySeePending, recordDisabilityOverride, recordExemption, rejectDisabilityOverride, rejectExemption, SCOPE_VI } from '../../results/exemptions';
 import { inspectorMayRequest } from '../../auth/inspector';
 import { authoriseClassView, classFor } from '../../results/class-context';
 import { loadClassSubjectsOfClass } from '../../gradebook/grid-repository';
@@ -45,7 +45,7 @@ export function resultsRoutes(db: Kysely<DB>): Router {
     // with a link to the list; whoever filed a record the principal rejected sees it with the comment.
     const pending = maySeePending(s.roles) ? await listPending(db, s) : null;
     const rejected = await listMyRejected(db, s);
-    res.render('results/index', { title: 'Điểm danh & kết quả', me: await loadMe(db, s), nav: navFor(s.roles, '/results'), classes, pending, rejected, rollover: s.roles.includes('principal'), reach: (p: string) => guardLets(s, 'GET', p) });
+    res.render('results/index', { title: 'Điểm danh & kết quả', me: await loadMe(db, s), nav: navFor(s.roles, '/results'), classes, pending, rejected, canDecide: pending !== null && (await mayDecide(db, s)), rollover: s.roles.includes('principal'), reach: (p: string) => guardLets(s, 'GET', p) });
   }));
   r.get('/results/class/:classId(\\d+)', requireSession, handle(async (req, res) => {
     const s = res.locals.session!;
@@ -156,7 +156,7 @@ export function resultsRoutes(db: Kysely<DB>): Router {
     }
     // Every class of the open years, so the school admin (who has no class list elsewhere) reaches each entry page.
     const classes = await db.selectFrom('class as k').innerJoin('school_year as y', 'y.id', 'k.school_year_id').select(['k.id', 'k.name', 'y.name as year']).where('k.school_id', '=', s.schoolId).where('y.status', '=', 'open').orderBy('y.name').orderBy('k.grade').orderBy('k.name').execute();
-    res.render('results/pending', { title: 'Chờ hiệu trưởng duyệt', me: await loadMe(db, s), nav: navFor(s.roles, '/results/pending'), pending, canApprove: s.roles.includes('principal') && guardLets(s, 'POST', '/results/class/1/exemptions/1/approve'), classes: classes.map((k) => ({ id: Number(k.id), name: k.name, year: k.year })) });
+    res.render('results/pending', { title: 'Chờ hiệu trưởng duyệt', me: await loadMe(db, s), nav: navFor(s.roles, '/results/pending'), pending, canApprove: (await mayDecide(db, s)) && guardLets(s, 'POST', '/results/class/1/exemptions/1/approve'), classes: classes.map((k) => ({ id: Number(k.id), name: k.name, year: k.year })) });
   }));
   return r;
 }
