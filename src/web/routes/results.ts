@@ -118,7 +118,8 @@ export function resultsRoutes(db: Kysely<DB>): Router {
     try {
       const body = await fn(req, res.locals.session!, classId);
       if (req.is('application/json')) res.json(body);
-      else res.redirect(303, res.locals.u(`/results/class/${classId}/exemptions`));
+      // A decision taken on the school-wide pending list returns there (fixed target, never a URL from the form).
+      else res.redirect(303, res.locals.u((req.body as { back?: unknown } | undefined)?.back === 'pending' ? '/results/pending' : `/results/class/${classId}/exemptions`));
     } catch (e) {
       if (!req.is('application/json') && isAppError(e) && (e.kind === 'bad_request' || e.kind === 'conflict')) await showEntries(req, res, classId, { code: e.code, message: e.vi }, req.body as Record<string, unknown>);
       else throw e;
