@@ -207,14 +207,21 @@ export class ChromiumPool {
   }
 
   private async execute<T>(slot: Slot, job: Job<T>, timeoutMs: number): Promise<T> {
-    const browser = await this.browserFor(slot);
+    let browser = await this.browserFor(slot);
     let page: Page;
     try {
       page = await browser.newPage();
-    } catch (e) {
-      // A browser that cannot open a page is broken: restart it on the next job.
+    } catch {
+      // A browser that cannot open a page is broken — typically it crashed and puppeteer has not
+      // noticed the disconnect yet. Start a fresh one and try once more before failing the print.
       await this.dispose(slot);
-      throw printBrowserFailed(firstLine(e));
+      browser = await this.browserFor(slot);
+      try {
+        page = await browser.newPage();
+      } catch (e) {
+        await this.dispose(slot);
+        throw printBrowserFailed(firstLine(e));
+      }
     }
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
