@@ -25,7 +25,7 @@ export function navFor(roles: readonly Role[], current: string): NavItem[] {
   // Issue 8: an inspector reads the inspection pages only (src/auth/inspector.ts refuses the rest).
   if (roles.includes('inspector')) {
     items.push({ href: '/audit', label: 'Nhật ký' }, { href: '/corrections', label: 'Sửa điểm' }, { href: '/results', label: 'Kết quả học tập' }, { href: '/print', label: 'Sổ đã in' });
-    return items.map((i) => ({ ...i, on: current === i.href || current.startsWith(`${i.href}/`) }));
+    return markCurrent(items, current);
   }
   if (roles.some((r) => r !== 'student' && r !== 'school_admin')) items.push({ href: '/grid', label: 'Sổ điểm' });
   if (roles.includes('student')) items.push({ href: '/student/averages', label: 'Điểm của em' });
@@ -48,7 +48,14 @@ export function navFor(roles: readonly Role[], current: string): NavItem[] {
   if (roles.includes('principal') || roles.includes('vice_principal') || roles.includes('school_admin')) items.push({ href: '/audit', label: 'Nhật ký' });
   if (roles.includes('principal') || roles.includes('vice_principal')) items.push({ href: '/dashboard', label: 'Theo dõi' });
   if (roles.some((r) => r !== 'student')) items.push({ href: '/export', label: 'Xuất dữ liệu' });
-  return items.map((i) => ({ ...i, on: current === i.href || current.startsWith(`${i.href}/`) }));
+  return markCurrent(items, current);
+}
+
+/** One tab is current: the one whose path is the longest prefix of the page (so /results/pending is not also /results). */
+function markCurrent(items: NavItem[], current: string): NavItem[] {
+  const matches = (href: string) => current === href || current.startsWith(`${href}/`);
+  const best = items.filter((i) => matches(i.href)).reduce<string | null>((b, i) => (b === null || i.href.length > b.length ? i.href : b), null);
+  return items.map((i) => ({ ...i, on: i.href === best }));
 }
 
 export const roleLabels = (roles: readonly Role[]) => roles.map((r) => ROLE_LABEL_VI[r]);
