@@ -270,7 +270,13 @@ export class ChromiumPool {
       b.process()?.kill('SIGKILL');
     }
     if (slot.userDataDir) {
-      fs.rmSync(slot.userDataDir, { recursive: true, force: true });
+      // After a crash Chromium's child processes may still be writing the profile for a moment:
+      // retry, and never let a leftover temporary folder fail a print.
+      try {
+        fs.rmSync(slot.userDataDir, { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
+      } catch {
+        /* left in the OS temp folder */
+      }
       slot.userDataDir = null;
     }
   }
