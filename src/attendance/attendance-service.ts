@@ -10,7 +10,7 @@ import { appendAudit, type AuditEntry } from '../audit/audit-log';
 import { retryTransaction } from '../db/retry';
 import { countAbsences, MAX_ABSENCES } from '../rules';
 import { absenceRecordsByPlan, kindOf, planSessions, type WeekPlan } from '../rules/attendance-plan';
-import { authoriseClassView, classFor, type ClassContext } from '../results/class-context';
+import { assertYearNotFrozen, authoriseClassView, classFor, type ClassContext } from '../results/class-context';
 import { requirePermission } from '../auth/permissions';
 import { classErrors } from '../results/errors';
 import { err } from '../results/errors';
@@ -241,6 +241,7 @@ export async function saveMarks(db: Kysely<DB>, session: Session, classId: numbe
   const c = await classFor(db, session, classId);
   await requirePermission(db, session, 'attendance.enter');
   if (!(await mayTakeRollCall(db, session, c))) throw classErrors.notHomeroom();
+  await assertYearNotFrozen(db, c);
   const [holidays, plan] = await Promise.all([loadHolidays(db, c), planForClass(db, c)]);
   const students = new Map(c.students.map((s) => [s.enrolmentId, s]));
   const problems: string[] = [];
@@ -303,6 +304,7 @@ export async function confirmDayTaken(db: Kysely<DB>, session: Session, classId:
   const c = await classFor(db, session, classId);
   await requirePermission(db, session, 'attendance.enter');
   if (!(await mayTakeRollCall(db, session, c))) throw classErrors.notHomeroom();
+  await assertYearNotFrozen(db, c);
   const [holidays, plan] = await Promise.all([loadHolidays(db, c), planForClass(db, c)]);
   const held = sessionsOfDay(day, c.terms, plan, holidays);
   if (!held.length) {

@@ -8,7 +8,7 @@ import type { DB } from '../db/schema';
 import type { Session } from '../auth/session';
 import { appendAudit } from '../audit/audit-log';
 import { CONDUCT_58, LEVELS_22, yearConduct58, yearTraining22, isRulesError, renderExplanationVi, type Regime, type RuleOptions } from '../rules';
-import { authoriseClassView, authoriseHomeroomWrite, classFor, type ClassContext } from '../results/class-context';
+import { assertYearNotFrozen, authoriseClassView, authoriseHomeroomWrite, classFor, type ClassContext } from '../results/class-context';
 import { err } from '../results/errors';
 
 export type ConductTerm = 'HK1' | 'HK2' | 'CN';
@@ -94,6 +94,7 @@ export interface ConductChange { enrolmentId: number; term: ConductTerm; level: 
 export async function saveConduct(db: Kysely<DB>, session: Session, classId: number, changes: readonly ConductChange[]): Promise<{ saved: number }> {
   const c: ClassContext = await classFor(db, session, classId);
   await authoriseHomeroomWrite(db, session, c, 'conduct.enter');
+  await assertYearNotFrozen(db, c);
   const students = new Map(c.students.map((s) => [s.enrolmentId, s]));
   const parsed: Array<ConductChange & { level: string }> = [];
   for (const ch of changes) {

@@ -107,6 +107,22 @@ export async function authoriseHomeroomWrite(db: Kysely<DB>, session: Session, c
   if (c.homeroomPersonId !== session.personId) throw classErrors.notHomeroom();
 }
 
+/**
+ * Approval freezes a class's year (issue 6.4): once the principal has approved a year-end list (and not reopened
+ * it), its roll-call and conduct no longer change directly — the principal reopens the list (a traced correction).
+ */
+export async function assertYearNotFrozen(db: Q, c: ClassContext): Promise<void> {
+  const frozen = await db.selectFrom('year_decision').select('round').where('class_id', '=', c.classId).where('state', '=', 'approved').executeTakeFirst();
+  if (frozen) {
+    throw err(
+      'YEAR_END_FROZEN',
+      'conflict',
+      `Danh sách cuối năm của lớp ${c.className} đã được hiệu trưởng duyệt và khoá: điểm danh và hạnh kiểm không sửa trực tiếp được nữa. Muốn sửa, hiệu trưởng mở lại danh sách (có ghi lý do).`,
+      `Class ${c.className}'s year-end list is approved and frozen; the principal must reopen it first.`,
+    );
+  }
+}
+
 /** Reads: the class's homeroom teacher or the board. */
 export function authoriseClassView(session: Session, c: ClassContext): void {
   if (isBoard(session.roles)) return;

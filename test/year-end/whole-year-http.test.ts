@@ -161,6 +161,21 @@ describe('TT22 class 6A: scores → conduct → results → approved lists → r
     expect((await decisions(f.class6A))[0]!.payload).toEqual(approved!.payload);
     expect((await json(await tuan.post(`/year-end/class/${f.class6A}/propose`, { round: 'main' }))).error.code).toBe('YEAR_END_FROZEN');
     await fill(h, f.math6A, enr(A), 80);
+    // Roll-call and conduct of an approved class no longer change directly (the principal reopens the list first).
+    const absencesBefore = await h.db.db.selectFrom('attendance').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow();
+    const conductBefore = await h.db.db.selectFrom('conduct').selectAll().orderBy('id').execute();
+    const auditsBefore = await auditCount(h);
+    const mark = await tuan.post(`/attendance/class/${f.class6A}/marks`, { changes: [{ enrolmentId: enr(A), day: '2025-03-04', session: 'sang', mark: 'P' }] });
+    expect(mark.status).toBe(409);
+    expect(((await mark.json()) as any).error.code).toBe('YEAR_END_FROZEN');
+    const taken = await tuan.post(`/attendance/class/${f.class6A}/taken`, { day: '2025-03-04' });
+    expect(taken.status).toBe(409);
+    const conduct = await tuan.post(`/conduct/class/${f.class6A}`, { changes: [{ enrolmentId: enr(A), term: 'HK2', level: 'Khá', comment: '', version: 1 }] });
+    expect(conduct.status).toBe(409);
+    expect(((await conduct.json()) as any).error.message).toContain('đã được hiệu trưởng duyệt và khoá');
+    expect(await h.db.db.selectFrom('attendance').select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirstOrThrow()).toEqual(absencesBefore);
+    expect(await h.db.db.selectFrom('conduct').selectAll().orderBy('id').execute()).toEqual(conductBefore);
+    expect(await auditCount(h)).toBe(auditsBefore);
   });
 
   it('re-test by the subject teacher and summer results, re-ranked, approved again', async () => {
