@@ -14,7 +14,7 @@ import type { Session } from '../auth/session';
 import { appendAudit } from '../audit/audit-log';
 import { requirePermission } from '../auth/permissions';
 import { coveredSemesters, exemptionAllowed, isRulesError, LEVELS_22, LEVELS_58 } from '../rules';
-import { authoriseHomeroomWrite, classFor, type ClassContext } from './class-context';
+import { assertYearNotFrozen, authoriseHomeroomWrite, classFor, type ClassContext } from './class-context';
 import { loadClassSubjectsOfClass } from '../gradebook/grid-repository';
 import { err } from './errors';
 import { isAppError } from '../shared/errors';
@@ -54,6 +54,7 @@ export interface ExemptionInput { enrolmentId: number; classSubjectId: number; s
 export async function recordExemption(db: Kysely<DB>, session: Session, classId: number, input: ExemptionInput): Promise<number> {
   const c = await classFor(db, session, classId);
   const role = await authoriseRecorder(db, session, c);
+  await assertYearNotFrozen(db, c);
   enrolled(c, input.enrolmentId);
   const cs = (await loadClassSubjectsOfClass(db, classId)).find((x) => x.id === input.classSubjectId);
   if (!cs) throw err('RESULTS_BAD_SUBJECT', 'bad_request', 'Môn học không thuộc lớp này.', 'Subject not in this class.');
@@ -92,6 +93,7 @@ export async function approveExemption(db: Kysely<DB>, session: Session, classId
   const c = await classFor(db, session, classId);
   await requirePermission(db, session, 'year_end.approve');
   principalOnly(session);
+  await assertYearNotFrozen(db, c);
   await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('exemption as x').innerJoin('enrolment as e', 'e.id', 'x.enrolment_id').select(['x.id', 'x.approved_at', 'x.rejected_at']).where('x.id', '=', exemptionId).where('e.class_id', '=', classId).forUpdate().executeTakeFirst();
     if (!row) throw err('RESULTS_EXEMPTION_NOT_FOUND', 'not_found', 'Không tìm thấy hồ sơ miễn học.', 'Exemption not found.');
@@ -110,6 +112,7 @@ export async function recordDisabilityOverride(db: Kysely<DB>, session: Session,
   const byPrincipal = isPrincipal(session);
   if (byPrincipal) await requirePermission(db, session, 'year_end.approve');
   const role = byPrincipal ? 'principal' : await authoriseRecorder(db, session, c);
+  await assertYearNotFrozen(db, c);
   enrolled(c, input.enrolmentId);
   const levels: readonly string[] = c.regime === 'TT22' ? LEVELS_22 : LEVELS_58;
   if (!levels.includes(input.learning)) throw err('RESULTS_INVALID_LEVEL', 'bad_request', `Mức "${input.learning}" không có trong ${c.regime}: chỉ dùng ${levels.join(', ')}.`, 'Level does not exist in this regime.');
@@ -127,6 +130,7 @@ export async function approveDisabilityOverride(db: Kysely<DB>, session: Session
   const c = await classFor(db, session, classId);
   await requirePermission(db, session, 'year_end.approve');
   principalOnly(session);
+  await assertYearNotFrozen(db, c);
   await db.transaction().execute(async (trx) => {
     const row = await trx.selectFrom('disability_override as o').innerJoin('enrolment as e', 'e.id', 'o.enrolment_id').select(['o.id', 'o.approved_at', 'o.learning', 'o.outcome']).where('o.enrolment_id', '=', enrolmentId).where('e.class_id', '=', classId).where('o.rejected_at', 'is', null).forUpdate().executeTakeFirst();
     if (!row) throw await overrideMissing(trx, classId, enrolmentId);

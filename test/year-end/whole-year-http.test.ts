@@ -253,6 +253,12 @@ describe('TT58 + TT26 class 8A in the same school year', () => {
     expect((await minh.post(`/year-end/class/${r.class8A}/propose`, { round: 'main' })).status).toBe(200);
     const d = (await decisions(r.class8A))[0]!;
     expect((await lan.post(`/year-end/class/${r.class8A}/approve`, { round: 'main', version: d.version })).status).toBe(200);
+    // Approved: an exemption can no longer be recorded for the year (it would change frozen results).
+    const exemptionsBefore = await h.db.db.selectFrom('exemption').selectAll().execute();
+    const late = await minh.post(`/results/class/${r.class8A}/exemptions`, { enrolmentId: e8('S1'), classSubjectId: r.cs8A.get('Thể dục'), scope: 'HK2', dossierRef: 'HS-99', validFrom: '2025-01-20', validTo: '2025-05-25' });
+    expect(late.status).toBe(409);
+    expect(((await late.json()) as any).error.code).toBe('YEAR_END_FROZEN');
+    expect(await h.db.db.selectFrom('exemption').selectAll().execute()).toEqual(exemptionsBefore);
     // Re-test Toán 6.0 (entered by Hoa, who teaches Toán in 8A): ĐTB (6 + 5 + 5)/3 = 5,33 → 5,3, Toán ≥ 5.0, none < 3.5 → Trung bình → promoted.
     expect((await minh.post(`/year-end/class/${r.class8A}/retest`, { enrolmentId: e8('S3'), subject: 'Toán', value: '6,0' })).status).toBe(403);
     expect((await hoa.post(`/year-end/class/${r.class8A}/retest`, { enrolmentId: e8('S3'), subject: 'Toán', value: '6,0' })).status).toBe(200);
