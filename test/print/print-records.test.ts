@@ -1,8 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { ChromiumPool } from '../../src/print/chromium-pool';
+import { normPdfText, pdfPages, usePrintPool } from '../support/pdf-text';
 import { buildClassBook, parsePeriod } from '../../src/print/class-book-view-model';
 import type { PrintDocument } from '../../src/print/document';
 import { loadBookData } from '../../src/print/print-repository';
@@ -18,24 +16,15 @@ import { createTestDatabase, type TestDatabase } from '../support/test-db';
  */
 jest.setTimeout(240_000);
 
-let pool: ChromiumPool;
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sodiem-print-rec-'));
-beforeAll(() => {
-  pool = new ChromiumPool({ size: 2, jobTimeoutMs: 120_000 });
-});
-afterAll(async () => {
-  await pool.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-const norm = (s: string) => s.normalize('NFC').replace(/[ \t]+/g, ' ');
+const { pool, dir } = usePrintPool('sodiem-print-rec-');
+const norm = normPdfText;
 /** The last render's pages with pdftotext's layout spacing kept (column positions). */
 let raw: string[] = [];
 async function render(doc: PrintDocument): Promise<string[]> {
-  const r = await renderPdf(pool, doc, { version: 1, dataHash: 'e'.repeat(64), printedAt: new Date('2025-06-02T08:00:00Z') });
+  const r = await renderPdf(pool(), doc, { version: 1, dataHash: 'e'.repeat(64), printedAt: new Date('2025-06-02T08:00:00Z') });
   const file = path.join(dir, `${doc.fileStem}-${Math.random().toString(36).slice(2, 7)}.pdf`);
   fs.writeFileSync(file, r.pdf);
-  raw = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).normalize('NFC').split('\f').slice(0, r.pageCount);
+  raw = pdfPages(file, r.pageCount).map((p) => p.normalize('NFC'));
   return raw.map(norm);
 }
 const lineWith = (page: string, needle: string | RegExp): string => page.split('\n').find((l) => (typeof needle === 'string' ? l.includes(needle) : needle.test(l))) ?? '';

@@ -1,8 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { ChromiumPool } from '../../src/print/chromium-pool';
+import { normPdfText, pdfPages, usePrintPool } from '../support/pdf-text';
 import { buildClassBook, parsePeriod } from '../../src/print/class-book-view-model';
 import { buildTeacherSheet } from '../../src/print/teacher-sheet-view-model';
 import { renderPdf } from '../../src/print/render-pdf';
@@ -16,25 +15,15 @@ import { bookData, SUBJECTS_TT22 } from '../support/print-factory';
  */
 jest.setTimeout(180_000);
 
-let pool: ChromiumPool;
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'sodiem-print-test-'));
-beforeAll(() => {
-  pool = new ChromiumPool({ size: 2, jobTimeoutMs: 120_000 });
-});
-afterAll(async () => {
-  await pool.close();
-  fs.rmSync(dir, { recursive: true, force: true });
-});
-
-const norm = (s: string) => s.normalize('NFC').replace(/[ \t]+/g, ' ');
+const { pool, dir } = usePrintPool('sodiem-print-test-');
+const norm = normPdfText;
 
 /** Renders and returns the text of each page (pdftotext separates pages with a form feed). */
 async function render(doc: PrintDocument, version = 1): Promise<{ pages: string[]; pageCount: number; file: string }> {
-  const r = await renderPdf(pool, doc, { version, dataHash: 'f'.repeat(64), printedAt: new Date('2025-01-20T08:00:00Z') });
+  const r = await renderPdf(pool(), doc, { version, dataHash: 'f'.repeat(64), printedAt: new Date('2025-01-20T08:00:00Z') });
   const file = path.join(dir, `${doc.fileStem}.pdf`);
   fs.writeFileSync(file, r.pdf);
-  const text = execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
-  const pages = text.split('\f').slice(0, r.pageCount).map(norm);
+  const pages = pdfPages(file, r.pageCount).map(norm);
   expect(pages).toHaveLength(r.pageCount);
   return { pages, pageCount: r.pageCount, file };
 }
